@@ -1,0 +1,28 @@
+"""Published ОИП and ИСБШ of the demo schools (Tutaev Tables 1–3), stored as imported values."""
+
+from decimal import Decimal
+
+from schools.demo import academic_year, demo_data
+from schools.models import School
+
+from .choices import IndexSource
+from .models import IndexValue
+
+
+def load(report: dict) -> None:
+    data = demo_data()
+    loaded = 0
+    for raw_m in data["municipalities"]:
+        for raw in raw_m["schools"]:
+            if not raw.get("indices"):
+                continue
+            school = School.objects.get(municipality__name=raw_m["name"], name=raw["name"])
+            for index in raw["indices"]:
+                IndexValue.objects.update_or_create(
+                    school=school, academic_year=academic_year(index["academic_year"]), kind=index["kind"],
+                    source=IndexSource.IMPORTED,
+                    defaults={"value": Decimal(str(index["value"])), "components": index.get("components") or {},
+                              "source_note": index.get("source_table", "")[:300]},
+                )
+                loaded += 1
+    report["indices"] = loaded

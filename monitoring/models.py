@@ -1,0 +1,1 @@
+# Target indicators, their values and quarterly reports live here.

@@ -1,0 +1,34 @@
+"""Test settings: the base settings plus overrides that make tests fast and deterministic.
+
+The database still comes from DATABASE_URL (PostgreSQL in CI, SQLite otherwise). Tasks run eagerly;
+the tests that need a real worker start one themselves against CELERY_BROKER_URL.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-3f9a1c7e5b2d4068a1e2")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
+
+from .base import *  # noqa: E402,F403
+from .base import STORAGES, env  # noqa: E402
+
+# The broker the worker tests use; ordinary tests never touch it.
+TEST_CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = TEST_CELERY_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = TEST_CELERY_BROKER_URL or None
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DEMO_MODE = True
+AXES_FAILURE_LIMIT = 3
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,1 @@
+# Roadmaps, sections, activities and progress reports live here.

@@ -1,0 +1,80 @@
+"""Role × URL matrix: every named URL of the portal must have an entry here, or this test fails."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ANON, STAFF, PRINCIPAL, CURATOR = "anon", "staff", "principal", "curator"
+
+
+def row(anon, staff, principal, curator):
+    return {ANON: anon, STAFF: staff, PRINCIPAL: principal, CURATOR: curator}
+
+
+# (url name, which school the URL is about: None / "own" (the principal's and curator's school) / "other")
+MATRIX = {
+    ("home", None): row(302, 302, 302, 302),
+    ("staff_home", None): row(302, 200, 403, 403),
+    ("principal_home", None): row(302, 403, 200, 403),
+    ("curator_home", None): row(302, 403, 403, 200),
+    ("login", None): row(200, 302, 302, 302),
+    ("logout", None): row(302, 405, 405, 405),
+    ("public_index", None): row(200, 200, 200, 200),
+    ("health", None): row(200, 200, 200, 200),
+    ("schools:school_list", None): row(302, 200, 200, 200),
+    ("schools:school_create", None): row(302, 200, 403, 403),
+    ("schools:school_detail", "own"): row(302, 200, 200, 200),
+    ("schools:school_detail", "other"): row(302, 200, 404, 404),
+    ("schools:school_edit", "own"): row(302, 200, 403, 403),
+    ("schools:school_edit", "other"): row(302, 200, 403, 403),
+    ("schools:register_import", None): row(302, 200, 403, 403),
+    ("schools:register_template", None): row(302, 200, 403, 403),
+}
+
+IGNORED_NAMESPACES = {"admin"}
+
+
+def _url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in IGNORED_NAMESPACES:
+                continue
+            prefix = f"{namespace}{ns}:" if ns else namespace
+            yield from _url_names(entry, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_url_has_a_matrix_entry():
+    covered = {name for name, _ in MATRIX}
+    missing = sorted(set(_url_names()) - covered)
+    assert not missing, f"нет строки в матрице прав для URL: {missing}"
+
+
+CASES = [(name, scope, role, status) for (name, scope), statuses in MATRIX.items()
+         for role, status in statuses.items()]
+
+
+@pytest.mark.parametrize(("name", "scope", "role", "expected"), CASES,
+                         ids=[f"{n}[{s or '-'}]-{r}" for n, s, r, _ in CASES])
+def test_role_url_matrix(client, client_as, user_by_role, school, other_school, name, scope, role, expected):
+    kwargs = {"pk": {"own": school, "other": other_school}[scope].pk} if scope else {}
+    if role != ANON:
+        client_as(user_by_role[role])
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == expected, response.content[:300]
+
+
+def test_anonymous_is_sent_to_login(client, school):
+    response = client.get(reverse("schools:school_detail", args=[school.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_principal_gets_404_for_missing_and_forbidden_alike(client, client_as, principal_user, other_school):
+    client_as(principal_user)
+    forbidden = client.get(reverse("schools:school_detail", args=[other_school.pk]))
+    missing = client.get(reverse("schools:school_detail", args=[other_school.pk + 1000]))
+    assert forbidden.status_code == missing.status_code == 404
+    assert other_school.short_name.encode() not in forbidden.content
