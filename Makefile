@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 migrate: setup
-	$(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 
 demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_DEMO=$${DJANGO_DEMO:-1} $(PY) manage.py load_demo
@@ -31,12 +31,12 @@ run: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: migrate
-	$(PY) benchmarks/run.py
+bench: setup
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) benchmarks/run.py
 
 lint: setup
 	$(PY) -m ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/media .pytest_cache

@@ -26,7 +26,7 @@ def workbook(rows, headers=HEADERS) -> bytes:
 def good_row(name="Муниципальное общеобразовательное учреждение средняя школа № 3", short="МОУ СШ № 3",
              login="edu761003", municipality="Тутаевский муниципальный район", **over):
     row = dict(zip(HEADERS, [municipality, name, short, login, "СОШ", "Городская", "нет", "да", "7611000000",
-                             "г. Тутаев, ул. Ленина, 1", "да"]))
+                             "г. Тутаев, ул. Ленина, 1", "да"], strict=True))
     row.update(over)
     return [row[h] for h in HEADERS]
 
