@@ -9,3 +9,31 @@ class IndexKind(models.TextChoices):
 class IndexSource(models.TextChoices):
     IMPORTED = "imported", "опубликованный (импорт)"
     COMPUTED = "computed", "рассчитанный порталом"
+
+
+class Assessment(models.TextChoices):
+    VPR = "vpr", "ВПР"
+    OGE = "oge", "ОГЭ"
+    EGE = "ege", "ЕГЭ"
+
+
+class UploadKind(models.TextChoices):
+    AUTO = "auto", "определить автоматически"
+    VPR_FIS_OKO = "vpr_fis_oko", "ВПР: индивидуальные результаты ФИС ОКО / протокол"
+    EGE_REGIONAL = "ege_regional", "ЕГЭ: региональная форма по школам"
+    TEMPLATE_VPR = "template_vpr", "Шаблон портала: ВПР по школам"
+    TEMPLATE_OGE = "template_oge", "Шаблон портала: ОГЭ по школам"
+    TEMPLATE_EGE = "template_ege", "Шаблон портала: ЕГЭ по школам"
+    PASSPORT = "passport", "Шаблон портала: контингент и социальный паспорт"
+
+
+class UploadStatus(models.TextChoices):
+    RECEIVED = "received", "получен"
+    VALIDATED = "validated", "проверен, ждёт подтверждения"
+    IMPORTED = "imported", "загружен"
+    REJECTED = "rejected", "отклонён"
+
+
+class ResultSource(models.TextChoices):
+    DERIVED = "derived", "рассчитан по участникам"
+    IMPORTED = "imported", "загружен агрегатом"

@@ -3,7 +3,7 @@ from django.db import models
 from portal.models import TimeStampedModel
 from schools.models import AcademicYear, School
 
-from .choices import IndexKind, IndexSource
+from .choices import Assessment, IndexKind, IndexSource, ResultSource, UploadKind, UploadStatus
 
 
 class IndexValue(TimeStampedModel):
@@ -29,3 +29,197 @@ class IndexValue(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.school} {self.academic_year}: {self.value}"
+
+
+class Subject(models.Model):
+    code = models.SlugField("код", max_length=20, unique=True)
+    name = models.CharField("предмет", max_length=100, unique=True)
+    aliases = models.JSONField("другие написания", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "предмет"
+        verbose_name_plural = "предметы"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GradingScale(models.Model):
+    """Primary score → mark thresholds and minimum scores of one assessment, subject, grade and year.
+
+    A scale applies to its academic year and to later years until a newer one is entered.
+    """
+
+    assessment = models.CharField("процедура", max_length=10, choices=Assessment.choices)
+    subject = models.ForeignKey(Subject, verbose_name="предмет", on_delete=models.PROTECT)
+    grade = models.PositiveSmallIntegerField("класс")
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="учебный год", on_delete=models.PROTECT)
+    max_score = models.PositiveSmallIntegerField("максимальный балл")
+    thresholds = models.JSONField(
+        "пороги отметок", default=dict, blank=True,
+        help_text="Наименьший первичный балл для отметки: {\"3\": 15, \"4\": 23, \"5\": 29}.")
+    min_score = models.PositiveSmallIntegerField("минимальный балл ЕГЭ", null=True, blank=True)
+    min_mark = models.PositiveSmallIntegerField("минимальная отметка", null=True, blank=True,
+                                                help_text="Для ЕГЭ по базовой математике: «3».")
+    conditions = models.JSONField("дополнительные условия", default=list, blank=True,
+                                  help_text="Например, баллы за геометрию или грамотность.")
+    source = models.CharField("источник", max_length=300)
+
+    class Meta:
+        verbose_name = "шкала оценивания"
+        verbose_name_plural = "шкалы оценивания"
+        ordering = ["assessment", "subject__name", "grade", "-academic_year__start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "subject", "grade", "academic_year"],
+                                    name="scale_unique_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_assessment_display()} {self.subject} {self.grade} кл. ({self.academic_year})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        values = [self.thresholds.get(str(m)) for m in (3, 4, 5)] if self.thresholds else []
+        if values and (None in values or values != sorted(values) or values[-1] > self.max_score):
+            raise ValidationError({"thresholds": "Пороги «3» ≤ «4» ≤ «5» должны быть заданы и не превышать максимум."})
+
+    def mark_for(self, primary_score: int) -> int | None:
+        """The mark a primary score gets on this scale (without the extra conditions), None without thresholds."""
+        if not self.thresholds:
+            return None
+        mark = 2
+        for candidate in (3, 4, 5):
+            if primary_score >= int(self.thresholds[str(candidate)]):
+                mark = candidate
+        return mark
+
+
+class ResultUpload(TimeStampedModel):
+    """A result spreadsheet as received: kept whole, validated, then imported or rejected."""
+
+    file = models.FileField("файл", upload_to="uploads/%Y/%m/")
+    original_name = models.CharField("имя файла", max_length=255)
+    checksum = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("размер, байт")
+    kind = models.CharField("формат", max_length=20, choices=UploadKind.choices)
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="учебный год", on_delete=models.PROTECT,
+                                      null=True, blank=True)
+    school = models.ForeignKey(School, verbose_name="школа", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="uploads", help_text="Для загрузки директором — его школа.")
+    options = models.JSONField("параметры загрузки", default=dict, blank=True)
+    status = models.CharField("статус", max_length=20, choices=UploadStatus.choices, default=UploadStatus.RECEIVED)
+    errors = models.JSONField("ошибки", default=list, blank=True)
+    warnings = models.JSONField("предупреждения", default=list, blank=True)
+    summary = models.JSONField("сводка", default=dict, blank=True)
+    row_count = models.PositiveIntegerField("строк", default=0)
+    uploaded_by = models.ForeignKey("portal.User", verbose_name="загрузил", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="uploads",
+                                    help_text="Пусто — загружено командой import_results.")
+    confirmed_by = models.ForeignKey("portal.User", verbose_name="подтвердил", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    imported_at = models.DateTimeField("загружен", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "загрузка результатов"
+        verbose_name_plural = "загрузки результатов"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("indicators:upload_detail", args=[self.pk])
+
+
+class ParticipantResult(models.Model):
+    """One ВПР participant's result (ФИС ОКО individual results). No names: the code is anonymous."""
+
+    upload = models.ForeignKey(ResultUpload, on_delete=models.CASCADE, related_name="participants")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="participant_results")
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT)
+    assessment = models.CharField(max_length=10, choices=Assessment.choices)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
+    grade = models.PositiveSmallIntegerField()
+    participant_code = models.CharField(max_length=40)
+    class_name = models.CharField(max_length=20, blank=True)
+    variant = models.CharField(max_length=20, blank=True)
+    task_scores = models.JSONField(default=list)
+    primary_score = models.PositiveSmallIntegerField(null=True)
+    mark = models.PositiveSmallIntegerField(null=True)
+    journal_mark = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = "результат участника"
+        verbose_name_plural = "результаты участников"
+        indexes = [models.Index(fields=["school", "academic_year", "assessment", "subject", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_code} ({self.school_id}, {self.grade} кл.)"
+
+
+class SchoolResult(models.Model):
+    """Results of one school in one assessment, subject and grade of a year: derived or imported."""
+
+    school = models.ForeignKey(School, verbose_name="школа", on_delete=models.CASCADE, related_name="results")
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="учебный год", on_delete=models.PROTECT)
+    assessment = models.CharField("процедура", max_length=10, choices=Assessment.choices)
+    subject = models.ForeignKey(Subject, verbose_name="предмет", on_delete=models.PROTECT)
+    grade = models.PositiveSmallIntegerField("класс")
+    participants = models.PositiveIntegerField("участников")
+    mark2 = models.PositiveIntegerField("«2»", null=True, blank=True)
+    mark3 = models.PositiveIntegerField("«3»", null=True, blank=True)
+    mark4 = models.PositiveIntegerField("«4»", null=True, blank=True)
+    mark5 = models.PositiveIntegerField("«5»", null=True, blank=True)
+    mean_mark = models.DecimalField("средняя отметка", max_digits=4, decimal_places=2, null=True, blank=True)
+    mean_score = models.DecimalField("средний балл", max_digits=6, decimal_places=2, null=True, blank=True)
+    below_minimum = models.PositiveIntegerField("ниже минимума", null=True, blank=True)
+    score_80_99 = models.PositiveIntegerField("80–99 баллов", null=True, blank=True)
+    score_100 = models.PositiveIntegerField("100 баллов", null=True, blank=True)
+    journal_lowered = models.PositiveIntegerField("понизили (ВПР ниже журнала)", null=True, blank=True)
+    journal_confirmed = models.PositiveIntegerField("подтвердили", null=True, blank=True)
+    journal_raised = models.PositiveIntegerField("повысили (ВПР выше журнала)", null=True, blank=True)
+    source = models.CharField("происхождение", max_length=10, choices=ResultSource.choices)
+    upload = models.ForeignKey(ResultUpload, verbose_name="загрузка", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="school_results")
+
+    class Meta:
+        verbose_name = "результат школы"
+        verbose_name_plural = "результаты школ"
+        ordering = ["-academic_year__start_year", "assessment", "subject__name", "grade"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "academic_year", "assessment", "subject", "grade"],
+                                    name="school_result_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.get_assessment_display()} {self.subject} {self.grade} кл. {self.academic_year}"
+
+    def _share(self, value) -> float | None:
+        if value is None or not self.participants:
+            return None
+        return 100 * value / self.participants
+
+    @property
+    def share_2(self) -> float | None:
+        """Доля «2» (для ЕГЭ — доля не преодолевших минимум), %."""
+        if self.assessment == Assessment.EGE and self.mark2 is None:
+            return self._share(self.below_minimum)
+        return self._share(self.mark2)
+
+    @property
+    def quality(self) -> float | None:
+        """Качество знаний: доля «4» и «5», %."""
+        if self.mark4 is None or self.mark5 is None:
+            return None
+        return self._share(self.mark4 + self.mark5)
+
+    @property
+    def success(self) -> float | None:
+        """Успеваемость: доля «3», «4» и «5», %."""
+        if None in (self.mark3, self.mark4, self.mark5):
+            return None
+        return self._share(self.mark3 + self.mark4 + self.mark5)

@@ -29,6 +29,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "schools.view_school",
         "schools.view_schoolyearprofile",
         "indicators.view_indexvalue",
+        "indicators.add_resultupload",
+        "indicators.view_resultupload",
+        "indicators.view_schoolresult",
+        "indicators.view_subject",
+        "indicators.view_gradingscale",
     ),
     Role.CURATOR: (
         "schools.view_municipality",
@@ -36,6 +41,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "schools.view_schoolyearprofile",
         "schools.change_schoolyearprofile",
         "indicators.view_indexvalue",
+        "indicators.view_resultupload",
+        "indicators.view_schoolresult",
+        "indicators.view_subject",
+        "indicators.view_gradingscale",
     ),
 }
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("public/", views.public_index, name="public_index"),
     path("public/health/", views.health, name="health"),
     path("schools/", include("schools.urls")),
+    path("results/", include("indicators.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,9 @@
 """Role × URL matrix: every named URL of the portal must have an entry here, or this test fails."""
 
+import io
+
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 ANON, STAFF, PRINCIPAL, CURATOR = "anon", "staff", "principal", "curator"
@@ -28,6 +31,16 @@ MATRIX = {
     ("schools:school_edit", "other"): row(302, 200, 403, 403),
     ("schools:register_import", None): row(302, 200, 403, 403),
     ("schools:register_template", None): row(302, 200, 403, 403),
+    ("indicators:upload_list", None): row(302, 200, 200, 200),
+    ("indicators:upload_create", None): row(302, 200, 200, 403),
+    ("indicators:upload_detail", "own_upload"): row(302, 200, 200, 200),
+    ("indicators:upload_detail", "other_upload"): row(302, 200, 404, 404),
+    ("indicators:upload_confirm", "own_upload"): row(302, 405, 405, 405),
+    ("indicators:upload_file", "own_upload"): row(302, 200, 200, 200),
+    ("indicators:upload_file", "other_upload"): row(302, 200, 404, 404),
+    ("indicators:template_download", "template"): row(302, 200, 200, 403),
+    ("indicators:school_results", "own"): row(302, 200, 200, 200),
+    ("indicators:school_results", "other"): row(302, 200, 404, 404),
 }
 
 IGNORED_NAMESPACES = {"admin"}
@@ -59,11 +72,28 @@ CASES = [(name, scope, role, status) for (name, scope), statuses in MATRIX.items
 @pytest.mark.parametrize(("name", "scope", "role", "expected"), CASES,
                          ids=[f"{n}[{s or '-'}]-{r}" for n, s, r, _ in CASES])
 def test_role_url_matrix(client, client_as, user_by_role, school, other_school, name, scope, role, expected):
-    kwargs = {"pk": {"own": school, "other": other_school}[scope].pk} if scope else {}
+    kwargs = _kwargs(scope, school, other_school, user_by_role[STAFF])
     if role != ANON:
         client_as(user_by_role[role])
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == expected, response.content[:300]
+
+
+def _kwargs(scope, school, other_school, staff):
+    if scope is None:
+        return {}
+    if scope == "template":
+        return {"key": "template_vpr"}
+    if scope.endswith("_upload"):
+        from indicators.models import ResultUpload
+
+        target = school if scope == "own_upload" else other_school
+        upload = ResultUpload.objects.create(original_name="f.xlsx", checksum="0" * 64, size=1, kind="template_ege",
+                                             school=target, uploaded_by=staff, file="uploads/test/f.xlsx")
+        if not default_storage.exists(upload.file.name):
+            default_storage.save(upload.file.name, io.BytesIO(b"PK"))
+        return {"pk": upload.pk}
+    return {"pk": {"own": school, "other": other_school}[scope].pk}
 
 
 def test_anonymous_is_sent_to_login(client, school):

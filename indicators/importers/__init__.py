@@ -1,0 +1,57 @@
+"""Result importers, one module per file layout, and the dispatcher that picks the layout.
+
+- ``vpr``: ФИС ОКО individual ВПР results and the «Протокол» collection form (participant rows);
+- ``ege_regional``: the regional per-school ЕГЭ form (aggregates);
+- ``templates``: the portal's own templates (ВПР/ОГЭ/ЕГЭ aggregates by school, social passport).
+"""
+
+from __future__ import annotations
+
+from portal.spreadsheets import RowError, WorkbookError, read_workbook
+
+from . import templates
+from .base import ImportResult, SchoolRef
+
+LAYOUT_NAMES = {
+    "vpr_fis_oko": "ВПР: индивидуальные результаты ФИС ОКО / протокол",
+    "ege_regional": "ЕГЭ: региональная форма по школам",
+    **{key: f"шаблон портала «{spec.sheet}»" for key, spec in templates.SPECS.items()},
+}
+
+
+def detect(sheets) -> str | None:
+    from . import ege_regional, vpr
+
+    return templates.detect(sheets) or (
+        "ege_regional" if ege_regional.detect(sheets) else None) or ("vpr_fis_oko" if vpr.detect(sheets) else None)
+
+
+def parse(data: bytes, *, kind: str = "auto", year: str = "", subject: str = "", grade: int | None = None,
+          school: SchoolRef | None = None, max_unzipped: int = 400 * 1024 * 1024) -> ImportResult:
+    """Read the workbook once, choose the layout (or check the chosen one) and parse it."""
+    try:
+        sheets = read_workbook(data, max_unzipped=max_unzipped)
+    except WorkbookError as exc:
+        return ImportResult(layout=kind, errors=[RowError(None, "", str(exc))])
+    if not any(any(v not in (None, "") for v in row) for sheet in sheets for row in sheet.rows):
+        return ImportResult(layout=kind, errors=[RowError(None, "", "в книге нет ни одного заполненного листа")])
+    detected = detect(sheets)
+    if kind == "auto":
+        if detected is None:
+            expected = "; ".join(LAYOUT_NAMES.values())
+            return ImportResult(layout="auto", errors=[RowError(
+                None, "", f"не удалось определить формат файла. Поддерживаются: {expected}")])
+        kind = detected
+    elif detected is not None and detected != kind:
+        return ImportResult(layout=kind, errors=[RowError(
+            None, "", f"выбран формат «{LAYOUT_NAMES.get(kind, kind)}», а файл похож на «{LAYOUT_NAMES[detected]}»")])
+    from . import ege_regional, vpr
+
+    if kind == "vpr_fis_oko":
+        result = vpr.parse(sheets, subject=subject, grade=grade, school=school)
+    elif kind == "ege_regional":
+        result = ege_regional.parse(sheets, year=year or None)
+    else:
+        result = templates.parse(sheets, kind)
+    result.layout = kind
+    return result
