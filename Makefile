@@ -33,6 +33,7 @@ test: setup
 
 bench: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) benchmarks/run.py
+	$(PY) benchmarks/vpr_import.py
 
 lint: setup
 	$(PY) -m ruff check .

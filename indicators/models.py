@@ -138,11 +138,14 @@ class ResultUpload(TimeStampedModel):
 class ParticipantResult(models.Model):
     """One ВПР participant's result (ФИС ОКО individual results). No names: the code is anonymous."""
 
+    # A bulk table (100 000 rows per regional file): only the keys that deletes and lookups use are indexed, and
+    # the reference-table keys carry no database constraint (PROTECT still guards them in the ORM; the importer
+    # resolves every key before writing). Each dropped index and constraint check was measured on COPY and commit.
     upload = models.ForeignKey(ResultUpload, on_delete=models.CASCADE, related_name="participants")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="participant_results")
-    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT)
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     assessment = models.CharField(max_length=10, choices=Assessment.choices)
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     grade = models.PositiveSmallIntegerField()
     participant_code = models.CharField(max_length=40)
     class_name = models.CharField(max_length=20, blank=True)
@@ -155,7 +158,6 @@ class ParticipantResult(models.Model):
     class Meta:
         verbose_name = "результат участника"
         verbose_name_plural = "результаты участников"
-        indexes = [models.Index(fields=["school", "academic_year", "assessment", "subject", "grade"])]
 
     def __str__(self) -> str:
         return f"{self.participant_code} ({self.school_id}, {self.grade} кл.)"

@@ -22,10 +22,6 @@ PARTICIPANT_COLUMNS = ("upload_id", "school_id", "academic_year_id", "assessment
                        "journal_mark")
 
 
-def _scores_json(scores) -> str:
-    return json.dumps([None if s is None else (int(s) if s == int(s) else float(s)) for s in scores])
-
-
 def _participant_tuples(upload, prepared):
     year_id = prepared.year.pk
     for p in prepared.result.participants:
@@ -33,7 +29,7 @@ def _participant_tuples(upload, prepared):
         if school is None:
             continue
         yield (upload.pk, school.pk, year_id, Assessment.VPR, prepared.subject_for_label[p.subject].pk, p.grade,
-               p.participant_code, p.class_name, p.variant, _scores_json(p.task_scores), p.primary_score, p.mark,
+               p.participant_code, p.class_name, p.variant, json.dumps(p.task_scores), p.primary_score, p.mark,
                p.journal_mark)
 
 

@@ -49,7 +49,7 @@ class ParticipantRow:
     participant_code: str
     class_name: str = ""              # «5А»; "" when the file has no class column
     variant: str = ""
-    task_scores: list[Decimal | None] = field(default_factory=list)  # None = not done («X», «-», …)
+    task_scores: list[int | None] = field(default_factory=list)  # points per task; None = not done («X», «-», …)
     primary_score: int | None = None
     mark: int | None = None           # 2..5; None = «нет отметки»
     journal_mark: int | None = None   # 2..5; None when absent

@@ -119,7 +119,7 @@ def _table(kind: str, maximum: int) -> dict:
     key = (kind, maximum)
     if key not in _TABLE_CACHE:
         if kind == "decimal":
-            _TABLE_CACHE[key] = _value_table(range(maximum + 1), Decimal)
+            _TABLE_CACHE[key] = _value_table(range(maximum + 1), int)
         elif kind == "packed":
             packed = _Packed(_value_table(range(maximum + 1), int))
             for token in _NOT_DONE_CELLS:
@@ -600,14 +600,14 @@ class _RowLoop:
 
     def _slow_tasks(self, values, row_number: int, errors: list[RowError]) -> tuple[list, int, bool]:
         """Task scores of a row with at least one value the fast tables do not know: (scores, sum, any done)."""
-        scores: list[Decimal | None] = []
+        scores: list[int | None] = []
         for (position, task), value in zip(self.columns.tasks, values, strict=True):
             try:
                 score = _integer(value, what=f"балл за задание {task.label}", minimum=0, maximum=task.max_score)
             except _CellProblem as exc:
                 errors.append(RowError(row_number, self.columns.titles[position], str(exc)))
                 score = None
-            scores.append(None if score is None else Decimal(score))
+            scores.append(score)
         done = [score for score in scores if score is not None]
         return scores, int(sum(done)), bool(done)
 
