@@ -38,9 +38,8 @@ def child_import(path: str) -> dict:
 
     from indicators.models import GradingScale, ParticipantResult, Subject
     from indicators.services import upload_receive
-    from schools.models import AcademicYear, Municipality, School
-
     from portal.celery import app
+    from schools.models import AcademicYear, Municipality, School
 
     # As in production, the recompute is queued for a worker, not run inside the import (in-memory broker here).
     app.conf.update(task_always_eager=False, broker_url="memory://", result_backend=None)
