@@ -102,7 +102,8 @@ def read_workbook(data: bytes, *, max_unzipped: int = 400 * 1024 * 1024) -> list
             for name in workbook.sheet_names
         ]
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise WorkbookError(f"не удалось прочитать книгу Excel: {exc}") from exc
+        raise WorkbookError("книга Excel повреждена и не читается: откройте её в Excel и сохраните заново "
+                            "как «Книга Excel (*.xlsx)»") from exc
 
 
 _SPACES = re.compile(r"\s+")
