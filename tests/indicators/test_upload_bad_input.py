@@ -54,7 +54,7 @@ def zip_without_workbook():
 
 CASES = {
     "pdf renamed": (lambda s: b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", "не файл Excel"),
-    "csv renamed": (lambda s: "Муниципалитет;Наименование ОО\n".encode("utf-8"), "не файл Excel"),
+    "csv renamed": (lambda s: "Муниципалитет;Наименование ОО\n".encode(), "не файл Excel"),
     "encrypted or xls": (lambda s: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "защищён паролем"),
     "corrupted": (corrupted_xlsx, "книга Excel повреждена и не читается"),
     "zip, not a workbook": (lambda s: zip_without_workbook(), "не является книгой Excel"),
