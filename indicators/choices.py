@@ -37,3 +37,25 @@ class UploadStatus(models.TextChoices):
 class ResultSource(models.TextChoices):
     DERIVED = "derived", "рассчитан по участникам"
     IMPORTED = "imported", "загружен агрегатом"
+
+
+class MethodologyPreset(models.TextChoices):
+    YAROSLAVL = "yaroslavl", "Ярославская область (ОИП и ИСБШ)"
+    ROSOBRNADZOR_RISK = "rosobrnadzor_risk", "Рособрнадзор: индикатор риска"
+    FIOKO_BOTTOM = "fioko_bottom", "ФИОКО: нижняя доля по «2»"
+
+
+class RunTrigger(models.TextChoices):
+    MANUAL = "manual", "вручную"
+    IMPORT = "import", "загрузка данных"
+    INDEX_EDIT = "index_edit", "изменение индексов"
+    METHODOLOGY = "methodology", "изменение методики"
+    NIGHTLY = "nightly", "ночной пересчёт"
+    COMMAND = "command", "команда classify"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "в очереди"
+    RUNNING = "running", "идёт расчёт"
+    DONE = "done", "готов"
+    FAILED = "failed", "ошибка"

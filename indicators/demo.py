@@ -26,3 +26,20 @@ def load(report: dict) -> None:
                 )
                 loaded += 1
     report["indices"] = loaded
+    _classify_demo(report)
+
+
+def _classify_demo(report: dict) -> None:
+    """A first classification for every demo municipality with indices, so the pages are not empty."""
+    from schools.models import Municipality
+
+    from .choices import RunTrigger
+    from .runs import latest_run, run_now, years_with_data
+
+    runs = 0
+    for municipality in Municipality.objects.filter(schools__indices__isnull=False).distinct():
+        for year in years_with_data(municipality)[:1]:
+            if latest_run(municipality, year) is None:
+                run_now(municipality=municipality, academic_year=year, trigger=RunTrigger.COMMAND)
+                runs += 1
+    report["runs"] = runs

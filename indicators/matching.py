@@ -43,7 +43,9 @@ class SchoolMatcher:
             for label in (m.name, m.short_name):
                 if label:
                     self.by_name[(name_key(label), key)] = school
-            self.by_name_only.setdefault(key, []).append(school)
+            candidates = self.by_name_only.setdefault(key, [])
+            if school not in candidates:  # several spellings of one school are still one candidate
+                candidates.append(school)
 
     def municipality(self, label: str) -> Municipality | None:
         return self.municipalities.get(name_key(label))

@@ -1,9 +1,20 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from portal.models import TimeStampedModel
 from schools.models import AcademicYear, School
 
-from .choices import Assessment, IndexKind, IndexSource, ResultSource, UploadKind, UploadStatus
+from .choices import (
+    Assessment,
+    IndexKind,
+    IndexSource,
+    MethodologyPreset,
+    ResultSource,
+    RunStatus,
+    RunTrigger,
+    UploadKind,
+    UploadStatus,
+)
 
 
 class IndexValue(TimeStampedModel):
@@ -225,3 +236,93 @@ class SchoolResult(models.Model):
         if None in (self.mark3, self.mark4, self.mark5):
             return None
         return self._share(self.mark3 + self.mark4 + self.mark5)
+
+
+class Methodology(TimeStampedModel):
+    """A versioned set of classification rules: a preset (the rule family) and its parameters."""
+
+    name = models.CharField("название", max_length=200, unique=True)
+    preset = models.CharField("правило", max_length=30, choices=MethodologyPreset.choices)
+    params = models.JSONField("параметры", default=dict)
+    version = models.PositiveIntegerField("версия", default=1)
+    description = models.TextField("описание и источник", blank=True)
+    is_default = models.BooleanField("по умолчанию", default=False,
+                                     help_text="Применяется к муниципалитетам, для которых методика не выбрана.")
+    municipalities = models.ManyToManyField("schools.Municipality", verbose_name="муниципалитеты", blank=True,
+                                            related_name="methodologies")
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = "методика классификации"
+        verbose_name_plural = "методики классификации"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (версия {self.version})"
+
+
+class ClassificationRun(models.Model):
+    """One computation of statuses for a municipality and year. Never changed after it finishes."""
+
+    municipality = models.ForeignKey("schools.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT,
+                                     related_name="classification_runs")
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="учебный год", on_delete=models.PROTECT)
+    methodology = models.ForeignKey(Methodology, verbose_name="методика", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="runs")
+    methodology_snapshot = models.JSONField("методика на момент расчёта", default=dict)
+    inputs = models.JSONField("исходные данные", default=dict)
+    fingerprint = models.CharField("отпечаток входных данных", max_length=64, db_index=True, blank=True)
+    context = models.JSONField("средние и пороги", default=dict)
+    trigger = models.CharField("повод", max_length=20, choices=RunTrigger.choices)
+    started_by = models.ForeignKey("portal.User", verbose_name="запустил", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    status = models.CharField("состояние", max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    error = models.TextField("ошибка", blank=True)
+    created_at = models.DateTimeField("поставлен", auto_now_add=True)
+    started_at = models.DateTimeField("начат", null=True, blank=True)
+    finished_at = models.DateTimeField("завершён", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("длительность, мс", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "расчёт классификации"
+        verbose_name_plural = "расчёты классификации"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["municipality", "academic_year", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.academic_year}: расчёт № {self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("indicators:run_detail", args=[self.pk])
+
+
+class SchoolStatus(models.Model):
+    run = models.ForeignKey(ClassificationRun, on_delete=models.CASCADE, related_name="statuses")
+    school = models.ForeignKey(School, verbose_name="школа", on_delete=models.CASCADE, related_name="statuses")
+    oip = models.DecimalField("ОИП", max_digits=7, decimal_places=2, null=True, blank=True)
+    isbs = models.DecimalField("ИСБШ", max_digits=7, decimal_places=2, null=True, blank=True)
+    flags = models.PositiveSmallIntegerField("признаков типологии", null=True, blank=True)
+    is_shnor = models.BooleanField("ШНОР", default=False)
+    is_shnsu = models.BooleanField("ШНСУ", default=False)
+    is_participant = models.BooleanField("участник программы", default=False)
+    is_resilient = models.BooleanField("резилиентная", default=False)
+    objectivity = models.JSONField("признаки необъективности", default=list, blank=True)
+    reasons = models.JSONField("обоснование", default=list)
+
+    class Meta:
+        verbose_name = "статус школы"
+        verbose_name_plural = "статусы школ"
+        ordering = ["run", "school__short_name"]
+        constraints = [models.UniqueConstraint(fields=["run", "school"], name="status_unique_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.school}: {self.labels or 'без статуса'}"
+
+    @property
+    def labels(self) -> str:
+        parts = [label for flag, label in ((self.is_shnor, "ШНОР"), (self.is_shnsu, "ШНСУ"),
+                                           (self.is_participant, "участник"), (self.is_resilient, "резилиентная"))
+                 if flag]
+        return ", ".join(parts)

@@ -23,6 +23,7 @@ from .choices import Assessment, ResultSource, UploadStatus
 from .importers.base import ImportResult, SchoolRef
 from .matching import SchoolMatcher, SubjectMatcher, name_key
 from .models import GradingScale, ParticipantResult, ResultUpload, SchoolResult, Subject
+from .recompute import queue_classification
 from .writes import replace_participants, replace_school_results
 
 MAX_STORED_PROBLEMS = 500
@@ -316,9 +317,8 @@ def _import_prepared(upload: ResultUpload, prepared: Prepared, user) -> ResultUp
             _write(upload, prepared)
             upload.status, upload.imported_at, upload.confirmed_by = UploadStatus.IMPORTED, timezone.now(), user
             upload.save(update_fields=["status", "imported_at", "confirmed_by", "updated_at"])
-            from .tasks import year_recompute_task
-
-            year_recompute_task.delay_on_commit(prepared.year.pk)
+            queue_classification(municipality_ids={s.municipality_id for s in prepared.school_for_row.values()},
+                                 academic_year_id=prepared.year.pk, user=user)
     except IntegrityError as exc:  # a race with another import or an edit of the register: nothing was written
         raise ValidationError(f"Данные не записаны: конфликт с уже сохранёнными данными ({exc}). "
                               f"Проверьте файл ещё раз.") from exc

@@ -5,10 +5,33 @@ from celery import shared_task
 from schools.models import AcademicYear
 
 
-@shared_task(name="indicators.year_recompute", acks_late=True, autoretry_for=(ConnectionError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(name="indicators.year_recompute", acks_late=True)
 def year_recompute_task(academic_year_id: int) -> dict:
-    """Recompute what depends on a year's results after an import (idempotent, safe to run twice)."""
+    """Re-derive a year's participant-based school results (idempotent, safe to run twice)."""
     from .services import year_recompute
 
     return year_recompute(academic_year=AcademicYear.objects.get(pk=academic_year_id))
+
+
+def _run_failed(self, exc, task_id, args, kwargs, einfo):
+    from .runs import run_mark_failed
+
+    run_mark_failed(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(name="indicators.classification_run", bind=True, acks_late=True, max_retries=3,
+             autoretry_for=(ConnectionError,), retry_backoff=True, on_failure=_run_failed)
+def classification_run_task(self, run_id: int) -> dict:
+    """Compute a pending classification run (a finished run is left as it is, so a repeat is harmless)."""
+    from .models import ClassificationRun
+    from .runs import run_execute
+
+    run = run_execute(run=ClassificationRun.objects.select_related("municipality", "academic_year").get(pk=run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="indicators.classification_nightly")
+def classification_nightly_task() -> int:
+    from .runs import nightly_requests
+
+    return nightly_requests()

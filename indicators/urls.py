@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import classification_views, views
 
 app_name = "indicators"
 
@@ -12,4 +12,11 @@ urlpatterns = [
     path("uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
     path("templates/<slug:key>.xlsx", views.template_download, name="template_download"),
     path("schools/<int:pk>/", views.school_results, name="school_results"),
+    path("classification/", classification_views.classification_index, name="classification"),
+    path("classification/runs/new/", classification_views.run_create, name="run_create"),
+    path("classification/runs/<int:pk>/", classification_views.run_detail, name="run_detail"),
+    path("classification/runs/<int:pk>/diff/", classification_views.run_diff, name="run_diff"),
+    path("classification/schools/<int:pk>/", classification_views.school_statuses, name="school_statuses"),
+    path("classification/methodologies/", classification_views.methodology_list, name="methodology_list"),
+    path("classification/methodologies/<int:pk>/", classification_views.methodology_edit, name="methodology_edit"),
 ]

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "indicators.view_schoolresult",
         "indicators.view_subject",
         "indicators.view_gradingscale",
+        "indicators.view_schoolstatus",
     ),
     Role.CURATOR: (
         "schools.view_municipality",
@@ -45,6 +46,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "indicators.view_schoolresult",
         "indicators.view_subject",
         "indicators.view_gradingscale",
+        "indicators.view_schoolstatus",
+        "indicators.view_classificationrun",
+        "indicators.add_classificationrun",
+        "indicators.view_methodology",
+        "indicators.change_methodology",
     ),
 }
 

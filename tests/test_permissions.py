@@ -41,6 +41,14 @@ MATRIX = {
     ("indicators:template_download", "template"): row(302, 200, 200, 403),
     ("indicators:school_results", "own"): row(302, 200, 200, 200),
     ("indicators:school_results", "other"): row(302, 200, 404, 404),
+    ("indicators:classification", None): row(302, 200, 403, 200),
+    ("indicators:run_create", None): row(302, 405, 405, 405),
+    ("indicators:run_detail", "run"): row(302, 200, 403, 200),
+    ("indicators:run_diff", "run"): row(302, 200, 403, 200),
+    ("indicators:school_statuses", "own"): row(302, 200, 200, 200),
+    ("indicators:school_statuses", "other"): row(302, 200, 404, 404),
+    ("indicators:methodology_list", None): row(302, 200, 403, 200),
+    ("indicators:methodology_edit", "methodology"): row(302, 200, 403, 200),
 }
 
 IGNORED_NAMESPACES = {"admin"}
@@ -84,6 +92,16 @@ def _kwargs(scope, school, other_school, staff):
         return {}
     if scope == "template":
         return {"key": "template_vpr"}
+    if scope == "methodology":
+        from indicators.models import Methodology
+
+        return {"pk": Methodology.objects.get(is_default=True).pk}
+    if scope == "run":
+        from indicators.runs import run_now
+        from schools.models import AcademicYear
+
+        year, _ = AcademicYear.objects.get_or_create(start_year=2023)
+        return {"pk": run_now(municipality=school.municipality, academic_year=year).pk}
     if scope.endswith("_upload"):
         from indicators.models import ResultUpload
 

@@ -7,11 +7,12 @@ import time
 from urllib.parse import quote
 
 import pytest
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 
 from portal.celery import app
-from portal.tasks import count_schools_task, ping_task
+from portal.tasks import ping_task
 from tests.conftest import port_open, require_service
 from tests.factories import SchoolFactory
 
@@ -51,12 +52,12 @@ def worker(broker_url, tmp_path):
          "-n", f"{queue}@%h"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend)
-    app.conf.update(task_always_eager=False, broker_url=broker_url, result_backend=broker_url)
+    # A separate client app: the portal's own app runs tasks eagerly in tests and keeps its connections cached.
+    client = Celery("portal-test-client", broker=broker_url, backend=broker_url, set_as_current=False)
     try:
-        yield queue
+        yield lambda name, *args: client.send_task(name, args=list(args), queue=queue)
     finally:
-        app.conf.update(task_always_eager=previous[0], broker_url=previous[1], result_backend=previous[2])
+        client.close()
         process.terminate()
         try:
             output, _ = process.communicate(timeout=20)
@@ -67,7 +68,7 @@ def worker(broker_url, tmp_path):
 
 
 def test_worker_runs_a_task_through_redis(worker):
-    result = ping_task.apply_async(args=["проверка"], queue=worker)
+    result = worker("portal.ping", "проверка")
     value = result.get(timeout=60)
     assert value["payload"] == "проверка"
     assert value["ok"] is True
@@ -78,10 +79,35 @@ def test_worker_reads_the_same_database(worker):
     if connection.vendor != "postgresql":
         pytest.skip("нужна общая с воркером база PostgreSQL")
     SchoolFactory.create_batch(3)
-    assert count_schools_task.apply_async(queue=worker).get(timeout=60) == 3
+    assert worker("portal.count_schools").get(timeout=60) == 3
 
 
 def test_eager_mode_without_a_broker(db):
     """Without CELERY_BROKER_URL (make run) tasks run in-process."""
     assert app.conf.task_always_eager is True
     assert ping_task.delay("локально").get()["payload"] == "локально"
+
+
+def test_worker_computes_a_classification_run(worker):
+    """A pending run is computed by the real worker and both triggers of a race end in the same lists."""
+    if connection.vendor != "postgresql":
+        pytest.skip("нужна общая с воркером база PostgreSQL")
+    from django.core.management import call_command
+
+    from indicators.models import ClassificationRun
+    from schools.models import AcademicYear, Municipality
+
+    call_command("load_demo", verbosity=0)
+    municipality = Municipality.objects.get(name="Тутаевский муниципальный район")
+    year = AcademicYear.objects.get(start_year=2019)
+    runs = [ClassificationRun.objects.create(municipality=municipality, academic_year=year, trigger="import")
+            for _ in range(2)]
+    results = [worker("indicators.classification_run", run.pk) for run in runs]
+    for result in results:
+        assert result.get(timeout=60)["status"] == "done"
+    lists = []
+    for run in runs:
+        run.refresh_from_db()
+        assert run.status == "done" and run.duration_ms is not None
+        lists.append(sorted(run.statuses.filter(is_shnor=True).values_list("school__short_name", flat=True)))
+    assert lists[0] == lists[1] and len(lists[0]) == 7

@@ -1,0 +1,101 @@
+"""Pages of the classification: lists with reasons, runs, differences, the quadrant chart, methodologies."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.htmx import is_partial
+from schools.models import AcademicYear, Municipality
+from schools.selectors import access_school
+
+from . import selectors_classification as sel
+from .choices import RunTrigger
+from .methodology import PARAM_HELP, methodology_update, parse_value
+from .models import ClassificationRun, Methodology
+from .runs import run_request
+
+
+@permission_required("indicators.view_classificationrun", raise_exception=True)
+def classification_index(request):
+    context = sel.classification_page(request.GET)
+    template = "indicators/htmx/run_list.html" if is_partial(request) else "indicators/classification.html"
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required("indicators.add_classificationrun", raise_exception=True)
+def run_create(request):
+    municipality = get_object_or_404(Municipality, pk=request.POST.get("municipality"))
+    year = get_object_or_404(AcademicYear, pk=request.POST.get("year"))
+    run_request(municipality=municipality, academic_year=year, trigger=RunTrigger.MANUAL, user=request.user)
+    messages.success(request, "Пересчёт поставлен в очередь; страница обновится, когда он завершится.")
+    return redirect(f"{sel.index_url()}?municipality={municipality.pk}&year={year.pk}")
+
+
+@permission_required("indicators.view_classificationrun", raise_exception=True)
+def run_detail(request, pk: int):
+    run = get_object_or_404(ClassificationRun.objects.select_related("municipality", "academic_year"), pk=pk)
+    return render(request, "indicators/run_detail.html", sel.run_page(run, request.GET))
+
+
+@permission_required("indicators.view_classificationrun", raise_exception=True)
+def run_diff(request, pk: int):
+    run = get_object_or_404(ClassificationRun, pk=pk)
+    other = sel.run_to_compare(run, request.GET.get("against"))
+    return render(request, "indicators/run_diff.html", sel.diff_page(run, other))
+
+
+@permission_required("indicators.view_schoolstatus", raise_exception=True)
+def school_statuses(request, pk: int):
+    school = access_school(request.user, pk)
+    return render(request, "indicators/school_statuses.html", sel.school_status_history(school))
+
+
+@permission_required("indicators.view_methodology", raise_exception=True)
+def methodology_list(request):
+    return render(request, "indicators/methodology_list.html",
+                  {"methodologies": Methodology.objects.prefetch_related("municipalities").order_by("name")})
+
+
+class MethodologyForm(forms.Form):
+    name = forms.CharField(label="Название", max_length=200)
+    description = forms.CharField(label="Описание и источник", widget=forms.Textarea(attrs={"rows": 3}),
+                                  required=False)
+    municipalities = forms.ModelMultipleChoiceField(label="Муниципалитеты", queryset=Municipality.objects.all(),
+                                                    required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, methodology: Methodology, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, value in methodology.params.items():
+            initial = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+            self.fields[f"param_{key}"] = forms.CharField(label=key, initial=initial, help_text=PARAM_HELP.get(key, ""))
+
+    def params(self) -> dict:
+        return {name[6:]: parse_value(value) for name, value in self.cleaned_data.items() if name.startswith("param_")}
+
+
+@permission_required("indicators.change_methodology", raise_exception=True)
+def methodology_edit(request, pk: int):
+    methodology = get_object_or_404(Methodology, pk=pk)
+    initial = {"name": methodology.name, "description": methodology.description,
+               "municipalities": methodology.municipalities.all()}
+    form = MethodologyForm(request.POST or None, initial=initial, methodology=methodology)
+    if request.method == "POST" and form.is_valid():
+        try:
+            methodology_update(methodology=methodology, user=request.user, name=form.cleaned_data["name"],
+                               description=form.cleaned_data["description"], params=form.params(),
+                               municipalities=form.cleaned_data["municipalities"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Методика сохранена (версия {methodology.version}); "
+                                      f"пересчёт поставлен в очередь.")
+            return redirect("indicators:methodology_list")
+    history = methodology.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(request, "indicators/methodology_form.html",
+                  {"form": form, "methodology": methodology, "history": history})
