@@ -34,6 +34,7 @@ test: setup
 bench: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) benchmarks/run.py
 	$(PY) benchmarks/vpr_import.py
+	$(PY) benchmarks/classification.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -89,6 +89,8 @@ def _isbs_rule(facts: list[SchoolFacts], params: dict, results: dict[int, Status
             known = "признаки типологии неизвестны" if f.flags is None else f"признаков типологии {flags}"
             r.add(f"не ШНСУ: ИСБШ {fmt(f.isbs)} ниже {isbs_where} {fmt(isbs_mean)}, но {known} "
                   f"(нужно не менее {min_flags})")
+        else:
+            r.add(f"не ШНСУ: ИСБШ {fmt(f.isbs)} не ниже {isbs_where} {fmt(isbs_mean)}")
 
 
 def yaroslavl(facts: list[SchoolFacts], params: dict) -> Outcome:
@@ -105,6 +107,8 @@ def yaroslavl(facts: list[SchoolFacts], params: dict) -> Outcome:
         elif f.oip < threshold:
             r.shnor = True
             r.add(f"ШНОР: ОИП {fmt(f.oip)} ниже порога {fmt(threshold, 0)}")
+        else:
+            r.add(f"не ШНОР: ОИП {fmt(f.oip)} не ниже порога {fmt(threshold, 0)}")
     _isbs_rule(facts, params, results, context)
     isbs_mean = context["isbs_mean"]
     for f in facts:

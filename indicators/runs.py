@@ -17,6 +17,7 @@ from schools.models import AcademicYear, Municipality, School, SchoolYearProfile
 
 from .choices import IndexSource, RunStatus, RunTrigger
 from .classification import SchoolFacts, classify
+from .index_compute import indices_compute
 from .models import ClassificationRun, IndexValue, Methodology, SchoolResult, SchoolStatus
 from .objectivity import ObjectivityLimits, check_all, is_biased
 from .objectivity_inputs import objectivity_groups
@@ -128,6 +129,8 @@ def run_execute(*, run: ClassificationRun, overrides: dict | None = None) -> Cla
         _lock(run.municipality_id, run.academic_year_id)
         methodology = run.methodology or methodology_for(run.municipality)
         snapshot = _snapshot(methodology, overrides or {})
+        computed = indices_compute(municipality=run.municipality, academic_year=run.academic_year,
+                                   params=snapshot["params"])
         facts = school_facts(run.municipality, run.academic_year, snapshot["params"])
         outcome = classify(facts, preset=methodology.preset, params=snapshot["params"],
                            year=run.academic_year.start_year)
@@ -140,7 +143,7 @@ def run_execute(*, run: ClassificationRun, overrides: dict | None = None) -> Cla
             for s in outcome.statuses], batch_size=1000)
         run.methodology, run.methodology_snapshot = methodology, snapshot
         run.fingerprint = _fingerprint(facts, snapshot)
-        run.context = json.loads(json.dumps(outcome.context, default=str))
+        run.context = json.loads(json.dumps({**outcome.context, "computed_indices": computed}, default=str))
         run.inputs = {"schools": len(facts), "with_oip": sum(f.oip is not None for f in facts),
                       "with_isbs": sum(f.isbs is not None for f in facts),
                       "with_results": sum(bool(f.procedures) for f in facts)}
