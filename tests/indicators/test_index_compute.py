@@ -69,3 +69,11 @@ def test_fitted_isbs_reports_the_model(district):
     # 5 schools: dependent and constant variables are dropped with notes, the rest fitted by least squares
     assert model["mode"] == "fitted" and model["n"] == 5 and 0 <= model["r2"] <= 1
     assert model["notes"] and len(model["coefficients"]) < 8
+
+
+def test_a_second_run_rewrites_nothing(district):
+    municipality, year, _ = district
+    run_now(municipality=municipality, academic_year=year)
+    before = dict(IndexValue.objects.filter(source="computed").values_list("pk", "updated_at"))
+    run_now(municipality=municipality, academic_year=year)
+    assert dict(IndexValue.objects.filter(source="computed").values_list("pk", "updated_at")) == before
