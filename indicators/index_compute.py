@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from .choices import IndexKind, IndexSource
 from .index_inputs import isbs_inputs, oip_inputs
 from .indices import (
@@ -22,11 +24,11 @@ from .models import IndexValue
 
 
 def _store(municipality, year, kind: str, values: dict[int, tuple[Decimal, dict]], note: str) -> int:
-    """Replace the computed values of ``kind``: one query to read, bulk writes for the rest."""
-    existing = {v.school_id: v for v in IndexValue.objects.filter(
-        school__municipality=municipality, academic_year=year, kind=kind, source=IndexSource.COMPUTED)}
-    stale = [v.pk for sid, v in existing.items() if sid not in values]
-    IndexValue.objects.filter(pk__in=stale).delete()
+    """Replace the computed values of ``kind``: one read of what is stored, bulk writes of what changed."""
+    existing = {school_id: (pk, value, explanation) for pk, school_id, value, explanation in IndexValue.objects.filter(
+        school__municipality=municipality, academic_year=year, kind=kind, source=IndexSource.COMPUTED,
+    ).values_list("pk", "school_id", "value", "components__explanation")}
+    IndexValue.objects.filter(pk__in=[pk for sid, (pk, _, _) in existing.items() if sid not in values]).delete()
     changed, created = [], []
     for school_id, (value, components) in values.items():
         current = existing.get(school_id)
@@ -34,9 +36,10 @@ def _store(municipality, year, kind: str, values: dict[int, tuple[Decimal, dict]
             created.append(IndexValue(school_id=school_id, academic_year=year, kind=kind,
                                       source=IndexSource.COMPUTED, value=value, components=components,
                                       source_note=note))
-        elif current.value != value or current.components != components:
-            current.value, current.components, current.source_note = value, components, note
-            changed.append(current)
+        elif current[1] != value or current[2] != components.get("explanation"):
+            # the explanation spells out every part of the value, so an unchanged one means unchanged parts
+            changed.append(IndexValue(pk=current[0], value=value, components=components, source_note=note,
+                                      updated_at=timezone.now()))
     IndexValue.objects.bulk_create(created, batch_size=1000)
     IndexValue.objects.bulk_update(changed, ["value", "components", "source_note", "updated_at"], batch_size=1000)
     return len(values)

@@ -90,9 +90,14 @@ def _add_objectivity(facts: list[SchoolFacts], municipality, year, params: dict)
 
 
 def _fingerprint(facts: list[SchoolFacts], snapshot: dict) -> str:
-    payload = [snapshot, [(f.school_id, str(f.oip), str(f.isbs), f.flags, sorted(
-        (list(k), v) for k, v in f.procedures.items()), f.biased) for f in facts]]
-    return hashlib.sha256(json.dumps(payload, default=str, sort_keys=True).encode()).hexdigest()
+    """A digest of what the run looked at: the methodology snapshot and, per school, its indices, flags and sums."""
+    digest = hashlib.sha256(json.dumps(snapshot, default=str, sort_keys=True).encode())
+    for f in facts:
+        participants = sum(p for p, _ in f.procedures.values())
+        twos = sum(t for _, t in f.procedures.values())
+        digest.update(f"{f.school_id}|{f.oip}|{f.isbs}|{f.flags}|{len(f.procedures)}|{participants}|{twos}|"
+                      f"{f.biased}\n".encode())
+    return digest.hexdigest()
 
 
 def run_request(*, municipality: Municipality, academic_year: AcademicYear, trigger: str, user=None,
