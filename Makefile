@@ -23,7 +23,7 @@ demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_DEMO=$${DJANGO_DEMO:-1} $(PY) manage.py load_demo
 
 run: setup
-	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_DEMO=$${DJANGO_DEMO:-1}; \
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DJANGO_DEMO=$${DJANGO_DEMO:-1} HOST=$(HOST) PORT=$(PORT); \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py runserver $(HOST):$(PORT)

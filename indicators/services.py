@@ -19,10 +19,10 @@ from portal.spreadsheets import RowError
 from schools.models import AcademicYear, Municipality, School, SchoolYearProfile
 
 from . import importers
-from .choices import Assessment, ResultSource, UploadStatus
+from .choices import Assessment, UploadStatus
 from .importers.base import ImportResult, SchoolRef
 from .matching import SchoolMatcher, SubjectMatcher, name_key
-from .models import GradingScale, ParticipantResult, ResultUpload, SchoolResult, Subject
+from .models import GradingScale, ResultUpload, Subject
 from .recompute import queue_classification
 from .writes import replace_participants, replace_school_results
 
@@ -351,17 +351,6 @@ def _write_profiles(prepared: Prepared) -> None:
         values = {k: v for k, v in row.items() if k not in ("row", "school")}
         values["source"] = "загрузка шаблона «Социальный паспорт»"
         SchoolYearProfile.objects.update_or_create(school=school, academic_year=prepared.year, defaults=values)
-
-
-def year_recompute(*, academic_year: AcademicYear) -> dict:
-    """Re-derive every participant-based school result of the year (idempotent)."""
-    from .writes import rederive_year
-
-    return rederive_year(academic_year)
-
-
-__all__ = ["ParticipantResult", "ResultSource", "SchoolResult", "prepare", "upload_import", "upload_receive",
-           "upload_validate", "year_recompute"]
 
 
 def detect_layout(data: bytes) -> str | None:

@@ -2,16 +2,6 @@
 
 from celery import shared_task
 
-from schools.models import AcademicYear
-
-
-@shared_task(name="indicators.year_recompute", acks_late=True)
-def year_recompute_task(academic_year_id: int) -> dict:
-    """Re-derive a year's participant-based school results (idempotent, safe to run twice)."""
-    from .services import year_recompute
-
-    return year_recompute(academic_year=AcademicYear.objects.get(pk=academic_year_id))
-
 
 def _run_failed(self, exc, task_id, args, kwargs, einfo):
     from .runs import run_mark_failed

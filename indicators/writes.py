@@ -11,7 +11,7 @@ import io
 import json
 from collections import defaultdict
 
-from django.db import connection, transaction
+from django.db import connection
 
 from .aggregates import aggregate_participants
 from .choices import Assessment, ResultSource
@@ -99,19 +99,3 @@ def replace_school_results(upload, prepared) -> None:
             score_80_99=row.score_80_99, score_100=row.score_100, source=ResultSource.IMPORTED, upload=upload))
     _delete_scope(prepared.year, groups)
     SchoolResult.objects.bulk_create(results, batch_size=2000)
-
-
-def rederive_year(year) -> dict:
-    """Recompute every derived school result of ``year`` from its participant rows, in one transaction."""
-    rows = ParticipantResult.objects.filter(academic_year=year).values_list(
-        "school_id", "subject_id", "grade", "primary_score", "mark", "journal_mark", "upload_id")
-    upload_of, data = {}, []
-    for school_id, subject_id, grade, score, mark, journal, upload_id in rows.iterator(chunk_size=5000):
-        upload_of[(school_id, subject_id, grade)] = upload_id
-        data.append(((school_id, subject_id, grade), score, mark, journal))
-    aggregates = aggregate_participants(data)
-    with transaction.atomic():
-        SchoolResult.objects.filter(academic_year=year, source=ResultSource.DERIVED).delete()
-        SchoolResult.objects.bulk_create([
-            _derived_result(key, agg, year, upload_of[key]) for key, agg in aggregates.items()])
-    return {"school_results": len(aggregates), "participants": len(data)}

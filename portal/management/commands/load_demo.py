@@ -1,3 +1,4 @@
+import os
 from importlib import import_module
 
 from django.conf import settings
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         for name, count in report.get("schools", {}).items():
             self.stdout.write(f"  {name}: школ {count}")
         self.stdout.write(f"  значений индексов: {report.get('indices', 0)}")
-        self.stdout.write(self.style.SUCCESS("Демо-данные загружены. Вход на http://127.0.0.1:8000/login/:"))
+        address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/login/"
+        self.stdout.write(self.style.SUCCESS(f"Демо-данные загружены. Вход на {address}:"))
         for username, role, school in report.get("users", []):
             suffix = f" ({school})" if school else ""
             self.stdout.write(f"  {username:<11} / {report['password']}  — {role}{suffix}")
