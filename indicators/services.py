@@ -188,6 +188,8 @@ def prepare(upload: ResultUpload, data: bytes) -> Prepared:
     result = importers.parse(
         data, kind=upload.kind, year=upload.academic_year.label if upload.academic_year else "",
         subject=options.get("subject", ""), grade=options.get("grade"), school=school_ref,
+        allowed=(tuple(options["allowed_layouts"]), options.get("allowed_label", "другой формат"))
+        if options.get("allowed_layouts") else None,
         max_unzipped=settings.PORTAL_UPLOAD_MAX_UNZIPPED_BYTES)
     prepared = Prepared(result=result, errors=list(result.errors), warnings=list(result.warnings))
     if not prepared.rows:
@@ -351,17 +353,3 @@ def _write_profiles(prepared: Prepared) -> None:
         values = {k: v for k, v in row.items() if k not in ("row", "school")}
         values["source"] = "загрузка шаблона «Социальный паспорт»"
         SchoolYearProfile.objects.update_or_create(school=school, academic_year=prepared.year, defaults=values)
-
-
-def detect_layout(data: bytes) -> str | None:
-    """The layout a workbook looks like, or None (unreadable or unknown)."""
-    from portal.spreadsheets import WorkbookError, read_workbook
-
-    try:
-        return importers.detect(read_workbook(data, max_unzipped=settings.PORTAL_UPLOAD_MAX_UNZIPPED_BYTES))
-    except WorkbookError:
-        return None
-
-
-def layout_name(layout: str) -> str:
-    return importers.LAYOUT_NAMES.get(layout, layout)

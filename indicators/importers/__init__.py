@@ -27,8 +27,12 @@ def detect(sheets) -> str | None:
 
 
 def parse(data: bytes, *, kind: str = "auto", year: str = "", subject: str = "", grade: int | None = None,
-          school: SchoolRef | None = None, max_unzipped: int = 400 * 1024 * 1024) -> ImportResult:
-    """Read the workbook once, choose the layout (or check the chosen one) and parse it."""
+          school: SchoolRef | None = None, allowed: tuple[tuple[str, ...], str] | None = None,
+          max_unzipped: int = 400 * 1024 * 1024) -> ImportResult:
+    """Read the workbook once, choose the layout (or check the chosen one) and parse it.
+
+    ``allowed`` = (layouts, how the choice was made) restricts an automatic choice, e.g. the command's ``--kind``.
+    """
     try:
         sheets = read_workbook(data, max_unzipped=max_unzipped)
     except WorkbookError as exc:
@@ -42,6 +46,9 @@ def parse(data: bytes, *, kind: str = "auto", year: str = "", subject: str = "",
             return ImportResult(layout="auto", errors=[RowError(
                 None, "", f"не удалось определить формат файла. Поддерживаются: {expected}")])
         kind = detected
+        if allowed is not None and kind not in allowed[0]:
+            return ImportResult(layout=kind, errors=[RowError(
+                None, "", f"файл в формате «{LAYOUT_NAMES[kind]}», а указан {allowed[1]}")])
     elif detected is not None and detected != kind:
         return ImportResult(layout=kind, errors=[RowError(
             None, "", f"выбран формат «{LAYOUT_NAMES.get(kind, kind)}», а файл похож на «{LAYOUT_NAMES[detected]}»")])

@@ -41,21 +41,18 @@ class Command(BaseCommand):
         year = self._year(o["year"])
         school = self._school(o["school"])
         data = path.read_bytes()
-        detected = services.detect_layout(data)
-        allowed = KIND_LAYOUTS[o["kind"]]
-        if allowed is not None and detected is not None and detected not in allowed:
-            raise CommandError(f"файл в формате «{services.layout_name(detected)}», а указан --kind {o['kind']}; "
-                               f"ничего не сохранено")
+        options = {"subject": o["subject"], "grade": o["grade"], "create_missing_schools": o["create_missing_schools"]}
+        if KIND_LAYOUTS[o["kind"]] is not None:
+            options.update(allowed_layouts=sorted(KIND_LAYOUTS[o["kind"]]), allowed_label=f"--kind {o['kind']}")
         try:
             with transaction.atomic():
                 upload = services.upload_receive(
                     user=None, file=SimpleUploadedFile(path.name, data), kind="auto", academic_year=year,
-                    school=school, options={"subject": o["subject"], "grade": o["grade"],
-                                            "create_missing_schools": o["create_missing_schools"]},
-                    import_now=not o["dry_run"], confirm_warnings=o["confirm_warnings"])
+                    school=school, options=options, import_now=not o["dry_run"], confirm_warnings=o["confirm_warnings"])
                 self._report(upload)
                 if upload.status == UploadStatus.REJECTED:
-                    raise CommandError(f"файл отклонён: ошибок {len(upload.errors)}, ничего не сохранено")
+                    raise CommandError(f"файл отклонён ({upload.errors[0]['message']}): ошибок {len(upload.errors)}, "
+                                       f"ничего не сохранено")
                 if o["dry_run"]:
                     transaction.set_rollback(True)
         except ValidationError as exc:
