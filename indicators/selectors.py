@@ -47,18 +47,8 @@ def results_for_school(school: School) -> list[dict]:
     by_year = defaultdict(list)
     for r in results:
         total = municipal.get((r.academic_year_id, r.assessment, r.subject_id, r.grade))
-        by_year[r.academic_year].append({"result": r, "municipality": _shares(total) if total else None})
+        # the municipality's sums as an unsaved result: the same share properties explain both rows
+        by_year[r.academic_year].append({"result": r, "municipality": SchoolResult(**total) if total else None})
     return [{"year": year, "rows": sorted(rows, key=lambda x: (x["result"].assessment, x["result"].subject.name,
                                                                x["result"].grade))}
             for year, rows in sorted(by_year.items(), key=lambda item: -item[0].start_year)]
-
-
-def _shares(total: dict) -> dict:
-    n = total["participants"] or 0
-
-    def share(*fields):
-        values = [total[f] for f in fields]
-        return None if not n or None in values else 100 * sum(values) / n
-
-    return {"participants": n, "share_2": share("mark2") if total["mark2"] is not None else share("below_minimum"),
-            "quality": share("mark4", "mark5"), "success": share("mark3", "mark4", "mark5")}

@@ -72,6 +72,7 @@ def test_marks_template_derives_shares(client, client_as, staff_user, school):
     assert str(result.mean_mark) == "3.60"
     html = client.get(reverse("indicators:school_results", args=[school.pk])).content.decode()
     assert "2023/2024 учебный год" in html and "50,0" in html
+    assert "(50,0)" in html and "(10,0)" in html  # the municipality, here the same single school
 
 
 @pytest.mark.parametrize(("rows", "row", "column", "fragment"), [
