@@ -20,6 +20,7 @@ urlpatterns = [
     path("public/health/", views.health, name="health"),
     path("schools/", include("schools.urls")),
     path("results/", include("indicators.urls")),
+    path("roadmaps/", include("roadmap.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AcademicYear, Municipality, School, SchoolYearProfile
+from .models import AcademicYear, Municipality, RiskFactor, School, SchoolRiskProfile, SchoolYearProfile
 
 
 class VisibleSchoolsMixin:
@@ -51,4 +51,18 @@ class SchoolYearProfileAdmin(VisibleSchoolsMixin, admin.ModelAdmin):
     list_display = ["school", "academic_year", "students", "teachers"]
     list_filter = ["academic_year", "school__municipality"]
     list_select_related = ["school", "academic_year"]
+    search_fields = ["school__short_name", "school__name"]
+
+
+@admin.register(RiskFactor)
+class RiskFactorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_confirmed"]
+    ordering = ["code"]
+
+
+@admin.register(SchoolRiskProfile)
+class SchoolRiskProfileAdmin(VisibleSchoolsMixin, SimpleHistoryAdmin):
+    list_display = ["school", "academic_year", "factor", "level", "source"]
+    list_filter = ["academic_year", "level", "factor", "school__municipality"]
+    list_select_related = ["school", "academic_year", "factor"]
     search_fields = ["school__short_name", "school__name"]

@@ -214,3 +214,54 @@ class SchoolYearProfile(TimeStampedModel):
             share = (100 * value / self.students) if value is not None and self.students else None
             rows.append((self._meta.get_field(field).verbose_name, value, share))
         return rows
+
+
+class RiskFactor(models.Model):
+    """One of the risk directions of the «500+» project (reference data, editable in the admin)."""
+
+    code = models.PositiveSmallIntegerField("номер", unique=True)
+    name = models.CharField("рисковое направление", max_length=255)
+    is_confirmed = models.BooleanField(
+        "подтверждено источником", default=False,
+        help_text="Снята отметка — формулировка восстановлена по распространённой редакции 2021 года.",
+    )
+
+    class Meta:
+        verbose_name = "фактор риска «500+»"
+        verbose_name_plural = "факторы риска «500+»"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", "высокий"
+    MEDIUM = "medium", "средний"
+    LOW = "low", "низкий"
+
+
+class SchoolRiskProfile(TimeStampedModel):
+    """The level of one risk factor for one school in one academic year."""
+
+    school = models.ForeignKey(School, verbose_name="школа", on_delete=models.CASCADE, related_name="risk_profiles")
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="учебный год", on_delete=models.PROTECT)
+    factor = models.ForeignKey(RiskFactor, verbose_name="фактор риска", on_delete=models.PROTECT)
+    level = models.CharField("уровень", max_length=10, choices=RiskLevel.choices)
+    source = models.CharField("источник", max_length=20, choices=[("questionnaire", "анкетирование"),
+                                                                    ("manual", "оценка куратора")],
+                              default="manual")
+    comment = models.TextField("комментарий", blank=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = "рисковый профиль"
+        verbose_name_plural = "рисковые профили"
+        ordering = ["school", "-academic_year__start_year", "factor__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "academic_year", "factor"], name="risk_profile_unique",
+                                    violation_error_message="Уровень этого фактора для школы и года уже задан."),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school}: {self.factor.name} — {self.get_level_display()}"

@@ -49,6 +49,35 @@ MATRIX = {
     ("indicators:school_statuses", "other"): row(302, 200, 404, 404),
     ("indicators:methodology_list", None): row(302, 200, 403, 200),
     ("indicators:methodology_edit", "methodology"): row(302, 200, 403, 200),
+    ("roadmap:roadmap_list", None): row(302, 200, 200, 200),
+    ("roadmap:roadmap_create", None): row(302, 200, 403, 403),
+    ("roadmap:roadmap_import", None): row(302, 200, 403, 403),
+    ("roadmap:schedule_preview", None): row(302, 200, 200, 200),
+    ("roadmap:roadmap_detail", "roadmap"): row(302, 200, 200, 200),
+    ("roadmap:roadmap_detail", "foreign_roadmap"): row(302, 200, 404, 404),
+    ("roadmap:roadmap_edit", "roadmap"): row(302, 200, 403, 403),
+    ("roadmap:roadmap_print", "roadmap"): row(302, 200, 200, 200),
+    ("roadmap:roadmap_export", "export"): row(302, 200, 200, 200),
+    ("roadmap:roadmap_export", "foreign_export"): row(302, 200, 404, 404),
+    ("roadmap:roadmap_progress", "roadmap"): row(302, 200, 403, 200),
+    ("roadmap:roadmap_history", "roadmap"): row(302, 200, 200, 200),
+    ("roadmap:section_create", "roadmap"): row(302, 405, 405, 405),
+    ("roadmap:section_edit", "section"): row(302, 200, 403, 403),
+    ("roadmap:section_delete", "section"): row(302, 405, 405, 405),
+    ("roadmap:section_move", "section"): row(302, 405, 405, 405),
+    ("roadmap:section_renumber", "section"): row(302, 405, 405, 405),
+    ("roadmap:activity_create", "section"): row(302, 200, 403, 403),
+    ("roadmap:activity_detail", "activity"): row(302, 200, 200, 200),
+    ("roadmap:activity_detail", "foreign_activity"): row(302, 200, 404, 404),
+    ("roadmap:activity_row", "activity"): row(302, 200, 200, 200),
+    ("roadmap:activity_edit", "activity"): row(302, 200, 403, 403),
+    ("roadmap:activity_delete", "activity"): row(302, 405, 405, 405),
+    ("roadmap:activity_move", "activity"): row(302, 405, 405, 405),
+    ("roadmap:report_edit", "activity_own"): row(302, 200, 200, 403),
+    ("roadmap:report_edit", "activity"): row(302, 200, 403, 403),
+    ("roadmap:evidence_download", "evidence"): row(302, 200, 200, 200),
+    ("roadmap:evidence_download", "foreign_evidence"): row(302, 200, 404, 404),
+    ("roadmap:evidence_delete", "evidence"): row(302, 405, 405, 405),
 }
 
 IGNORED_NAMESPACES = {"admin"}
@@ -102,6 +131,8 @@ def _kwargs(scope, school, other_school, staff):
 
         year, _ = AcademicYear.objects.get_or_create(start_year=2023)
         return {"pk": run_now(municipality=school.municipality, academic_year=year).pk}
+    if scope in ROADMAP_SCOPES:
+        return _roadmap_kwargs(scope, school, other_school, staff)
     if scope.endswith("_upload"):
         from indicators.models import ResultUpload
 
@@ -112,6 +143,40 @@ def _kwargs(scope, school, other_school, staff):
             default_storage.save(upload.file.name, io.BytesIO(b"PK"))
         return {"pk": upload.pk}
     return {"pk": {"own": school, "other": other_school}[scope].pk}
+
+
+ROADMAP_SCOPES = {"roadmap", "foreign_roadmap", "export", "foreign_export", "section", "activity", "foreign_activity",
+                  "activity_own", "evidence", "foreign_evidence"}
+
+
+def _roadmap_kwargs(scope, school, other_school, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from roadmap import services
+    from roadmap.models import TargetScope
+    from tests.factories import MunicipalityFactory, SchoolFactory
+
+    foreign = scope.startswith("foreign")
+    municipality = MunicipalityFactory(name="Чойский район") if foreign else school.municipality
+    target = SchoolFactory(municipality=municipality) if foreign else school
+    roadmap = services.roadmap_create(user=staff, data=services.RoadmapHeaderData(
+        title="Дорожная карта", municipality=municipality, period_start=2025, period_end=2026))
+    if scope in ("roadmap", "foreign_roadmap"):
+        return {"pk": roadmap.pk}
+    if scope.endswith("export"):
+        return {"pk": roadmap.pk, "fmt": "xlsx"}
+    section = services.section_create(roadmap=roadmap, user=staff, number="1", title="Раздел")
+    if scope == "section":
+        return {"pk": section.pk}
+    targeted = scope in ("activity_own", "evidence", "foreign_evidence")
+    activity = services.activity_create(section=section, user=staff, fields={
+        "number": "1.1", "title": "Мероприятие", "deadline_text": "ежеквартально",
+        "target_scope": TargetScope.LISTED if targeted else ""}, target_schools=[target] if targeted else None)
+    if scope.endswith("evidence"):
+        report = services.report_save(activity=activity, user=staff, year=2025, quarter=1, status="done",
+                                      school=target, files=[SimpleUploadedFile("акт.pdf", b"%PDF-1.4 x")])
+        return {"pk": report.evidence.get().pk}
+    return {"pk": activity.pk}
 
 
 def test_anonymous_is_sent_to_login(client, school):

@@ -3,7 +3,6 @@
 import pytest
 
 from portal.choices import Role
-from tests.conftest import chromium_path, require_service
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,29 +14,6 @@ HOME_TITLES = {
     Role.CURATOR: "Рабочий стол куратора",
 }
 FOREIGN_PAGE = {Role.STAFF: "/principal/", Role.PRINCIPAL: "/staff/", Role.CURATOR: "/staff/"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    require_service(path is not None, "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="ru-RU")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def login(page, base_url, username):
