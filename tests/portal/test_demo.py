@@ -33,11 +33,32 @@ def test_demo_loads_the_five_programmes(demo):
 
 
 def test_second_run_changes_nothing(demo):
+    from roadmap.models import Activity, ActivityReport
+
     counts = (School.objects.count(), IndexValue.objects.count(), SchoolYearProfile.objects.count(),
-              User.objects.count())
+              User.objects.count(), Activity.objects.count(), ActivityReport.objects.count())
     call_command("load_demo")
     assert counts == (School.objects.count(), IndexValue.objects.count(), SchoolYearProfile.objects.count(),
-                      User.objects.count())
+                      User.objects.count(), Activity.objects.count(), ActivityReport.objects.count())
+
+
+def test_demo_roadmaps_with_progress(demo):
+    from roadmap import selectors
+    from roadmap.models import ActivityReport, Roadmap
+
+    sizes = {r.municipality.name: (r.sections.count(), r.activities.count()) for r in Roadmap.objects.all()}
+    assert sizes["муниципальное образование Туапсинский район"] == (6, 67)
+    assert sizes["муниципальное образование «Чойский район»"] == (4, 35)
+    assert sizes[TUTAEV] == (4, 29)
+    assert "дорожная карта «" in demo
+    tuapse = Roadmap.objects.get(municipality__name__contains="Туапсинский")
+    assert tuapse.order_label == "приказ от 27.01.2021 № 54"
+    assert not tuapse.activities.filter(schedule_parsed=False).exists()
+    assert ActivityReport.objects.filter(activity__roadmap=tuapse, school__isnull=True).count() > 50
+    # the demo principal (a Тутаев ШНОР) has municipal activities to report on
+    principal = User.objects.get(username="principal")
+    items = selectors.activities_for_school(principal.school)
+    assert sum(len(group["rows"]) for group in items) >= 10
 
 
 def _table(name):

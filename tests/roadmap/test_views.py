@@ -3,6 +3,7 @@
 import io
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -214,3 +215,25 @@ def test_import_roadmap_command(tmp_path, municipality, capsys):
     out = capsys.readouterr().out
     assert "Разделов: 2, мероприятий: 3" in out
     assert Roadmap.objects.get().period_label == "2021–2023"
+
+
+def test_tuapse_docx_imports_into_6_sections_and_67_activities(tmp_path, capsys, db):
+    """The real Туапсинский roadmap table (from the published order) as a Word document, through the command."""
+    from tests.factories import MunicipalityFactory
+    from tests.roadmap.test_tables import SHARED, tuapse_rows
+
+    if not SHARED.exists():
+        pytest.skip(f"нет {SHARED}")
+    municipality = MunicipalityFactory(name="муниципальное образование Туапсинский район")
+    path = tmp_path / "Дорожная карта Туапсе.docx"
+    path.write_bytes(_docx_bytes(tuapse_rows()[1:], header=tuapse_rows()[0]))
+    call_command("import_roadmap", str(path), "--municipality", municipality.name, "--period", "2021-2023",
+                 "--order-number", "54", "--order-date", "2021-01-27", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert [s["activities"] for s in summary["sections"]] == [6, 5, 18, 17, 11, 10]
+    assert summary["activity_count"] == 67 and summary["unparsed_deadlines"] == [] and summary["saved"]
+    roadmap = Roadmap.objects.get()
+    assert roadmap.activities.count() == 67
+    assert not roadmap.activities.filter(schedule_parsed=False).exists()
+    assert roadmap.activities.get(number="3.16").parsed_schedule.describe().startswith("однократно")
+    assert "<" not in "".join(roadmap.activities.values_list("title", flat=True))
