@@ -35,17 +35,31 @@ def staff_home(request):
         school_count=Count("schools", filter=Q(schools__is_active=True)),
         rural_count=Count("schools", filter=Q(schools__is_active=True, schools__locality="rural")),
     ).order_by("name")
+    from roadmap.models import Roadmap, RoadmapStatus
+    from roadmap.selectors import overdue_activities
+
+    roadmaps = list(Roadmap.objects.filter(status=RoadmapStatus.APPROVED).select_related("municipality")
+                    .annotate(activity_count=Count("activities")))
+    for roadmap in roadmaps:
+        roadmap.overdue_count = len(overdue_activities(roadmap))
     context = {
         "municipalities": municipalities,
         "school_total": School.objects.filter(is_active=True).count(),
+        "roadmaps": roadmaps,
     }
     return render(request, "portal/home_staff.html", context)
 
 
 @role_required(Role.PRINCIPAL)
 def principal_home(request):
+    from roadmap.selectors import activities_for_school
+
     school = School.objects.select_related("municipality").get(pk=request.user.school_id)
-    return render(request, "portal/home_principal.html", {"school": school})
+    rows = [row for group in activities_for_school(school) for row in group["rows"]]
+    return render(request, "portal/home_principal.html", {
+        "school": school, "activity_total": len(rows),
+        "activity_due": sum(1 for r in rows if r["cell"].is_due),
+        "activity_overdue": sum(1 for r in rows if r["cell"].overdue)})
 
 
 @role_required(Role.CURATOR)

@@ -39,7 +39,9 @@ def access_activity(user, pk: int) -> Activity:
 
 
 def can_edit(user, roadmap: Roadmap) -> bool:
-    """Staff edit every roadmap; a principal edits the draft of their own school roadmap."""
+    """Staff edit every roadmap that is not archived; a principal edits the draft of their own school roadmap."""
+    if roadmap.status == "archived":
+        return False
     if user.is_department_staff:
         return True
     return (user.is_principal and roadmap.scope == RoadmapScope.SCHOOL and roadmap.school_id == user.school_id

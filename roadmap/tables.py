@@ -4,7 +4,10 @@ Pure adapter code: bytes in, dataclasses out. Nothing here touches the ORM.
 
 A roadmap table has a header row (``№ п/п | Мероприятие | Сроки исполнения | Ответственные | …``), section rows
 («1. Общесистемные мероприятия», usually merged across the table) and activity rows («1.1.», «5.10», or «1.», «2.»
-when the numbering restarts in every section). Cells copied from web pages keep HTML leftovers (``<p>``, ``<ul>``,
+when the numbering restarts in every section). The number column may be missing (``Направления и цели деятельности |
+Сроки выполнения | Ожидаемый результат``): then a row with one text across it is a section, and sections and
+activities are numbered in order. Headings like «Приоритет 2.1. …» inside «Задача 2. …» are not sections of their
+own: their activities stay in section 2. Cells copied from web pages keep HTML leftovers (``<p>``, ``<ul>``,
 ``<i>``, entities); :func:`clean_cell` turns them into plain text with list items on their own lines.
 
 Problems are collected as ``RowError(row, column, message)`` with Russian messages: ``errors`` block the import,
@@ -225,7 +228,8 @@ _HEADER_SYNONYMS = {
                "no п/п"],
     "title": ["мероприятие", "мероприятия", "наименование мероприятия", "наименование мероприятий",
               "содержание деятельности", "основные мероприятия", "содержание мероприятия", "содержание мероприятий",
-              "перечень мероприятий", "название мероприятия"],
+              "перечень мероприятий", "название мероприятия", "направления и цели деятельности",
+              "цели и направления деятельности", "направления деятельности", "направление деятельности"],
     "deadline": ["сроки", "сроки исполнения", "срок исполнения", "сроки реализации", "срок",
                  "срок реализации", "сроки выполнения", "срок выполнения", "сроки проведения", "срок проведения"],
     "responsible": ["ответственные", "ответственный", "ответственные исполнители", "исполнители",
@@ -263,9 +267,22 @@ def header_field(text: str) -> str | None:
 
 
 def _expected_headers() -> str:
-    return ("не найдена таблица дорожной карты: нужна строка заголовков со столбцами «№ п/п» и «Мероприятие» "
-            "(подходят также «Наименование мероприятия», «Содержание деятельности»); необязательные столбцы — "
-            "«Сроки исполнения», «Ответственные», «Ожидаемый результат»")
+    return ("не найдена таблица дорожной карты: нужна строка заголовков со столбцом «Мероприятие» (подходят также "
+            "«Наименование мероприятия», «Содержание деятельности», «Направления деятельности») и хотя бы одним "
+            "из столбцов «№ п/п», «Сроки исполнения», «Ответственные», «Ожидаемый результат»")
+
+
+_DETAIL_FIELDS = ("deadline", "responsible", "result")
+
+
+def _is_roadmap_header(columns: dict[str, list[int]], unknown: int) -> bool:
+    """A title column plus the number column, or plus a deadline, responsible or result column. Without the number
+    column the recognised cells must outnumber the others, so that a table of marks is not taken for a roadmap."""
+    if "title" not in columns:
+        return False
+    if "number" in columns:
+        return not set(columns["number"]) & set(columns["title"])
+    return any(name in columns for name in _DETAIL_FIELDS) and unknown < len(columns)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -281,6 +298,11 @@ _HEADING = re.compile(
     re.I | re.DOTALL,
 )
 _STARTS_WITH_KEYWORD = re.compile(rf"^{_KEYWORDS}\b", re.I)
+# «Задача 2. Создать условия…», «Приоритет 2.1. Тьюторское сопровождение»: a heading even when other cells are filled
+_TASK_HEADING = re.compile(
+    r"^(?:задача|приоритет)\s*(?:№\s*)?(?P<num>\d{1,3}(?:\.\d{1,3}){0,3})(?:\s*[.:)]\s*|\s+|$)(?P<rest>.*)$",
+    re.I | re.DOTALL,
+)
 _ACTIVITY_NUMBER = re.compile(r"\d{1,4}(?:\.\d{1,4}){0,5}")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
@@ -436,7 +458,7 @@ def _find_header(rows: list[_Row], limit: int) -> tuple[int, _Header] | None:
                     unknown = {key: text for key, text in unknown.items()
                                if not any(row.keys[column] == key for column in new[name])}
                 used = 2
-        if "number" in columns and "title" in columns and not set(columns["number"]) & set(columns["title"]):
+        if _is_roadmap_header(columns, len(unknown)):
             return index, _Header(columns=columns, names=names, rows=used, unknown=list(unknown.values()))
     return None
 
@@ -455,8 +477,14 @@ class _Builder:
         self.seen_numbers: dict[str, int | None] = {}
         self.seen_sections: dict[str, int | None] = {}
         self.auto_sections: set[int] = set()
+        self.numbered = "number" in header.columns
+        self.number_columns = header.columns.get("number", [])
+        self.source_numbers: dict[int, str] = {}  # id(section) → its number in the source, for «Приоритет N.M»
         for text in header.unknown:
             self.warn(header_row, text, "столбец не распознан и не загружен")
+        if not self.numbered:
+            self.warn(header_row, "", "в таблице нет столбца с номерами: разделы и мероприятия пронумерованы "
+                                      "автоматически по порядку (1, 1.1, 1.2…)")
 
     # -- helpers
 
@@ -486,16 +514,25 @@ class _Builder:
         if row.empty or _is_column_number_row(row):
             return
         distinct = row.distinct()
-        columns, _names, _unknown = _map_header_row(row)
-        if "number" in columns and "title" in columns and all(header_field(text) for text in distinct.values()):
+        columns, _names, unknown = _map_header_row(row)
+        if _is_roadmap_header(columns, len(unknown)) and all(header_field(text) for text in distinct.values()):
             return  # the header repeated on a new page
         number_text = self.text(row, "number")
         title_text = self.text(row, "title")
-        number_key = row.key(self.header.columns["number"])
+        number_key = row.key(self.number_columns)
         title_key = row.key(self.header.columns["title"])
 
         if len(set(distinct.values())) == 1:
-            if self.single_text_row(row, next(iter(distinct.values())), next(iter(distinct)), number_key):
+            text, key = next(iter(distinct.values())), next(iter(distinct))
+            if not self.numbered:
+                if len(distinct) > 1 or row.span(key) > 1 or key == row.keys[0]:
+                    self.unnumbered_section(row, text)
+                elif key == title_key:
+                    self.add_activity(row, "", text)
+                else:
+                    self.continue_activity(row)
+                return
+            if self.single_text_row(row, text, key, number_key):
                 return
         else:
             section_number = parse_section_number(number_text) if number_text else None
@@ -503,7 +540,68 @@ class _Builder:
             if section_number is not None and title_text and others <= {title_text}:
                 self.add_section(row, section_number, title_text)
                 return
+            if self.task_row(row, number_text, title_text):
+                return
         self.add_activity(row, number_text, title_text)
+
+    def task_row(self, row: _Row, number_text: str, title_text: str) -> bool:
+        """«Задача 2.» in the number cell or «Задача 2. Создать условия…» as the title: a section even when other
+        cells are filled; «Приоритет 2.1. …» inside section 2 is kept in it."""
+        for text in (number_text, title_text):
+            match = _TASK_HEADING.match(text) if text else None
+            if match is None:
+                continue
+            number = _arabic(match.group("num"))
+            if text is title_text and number_text and parse_section_number(number_text) != number:
+                continue  # «1.1. | Задача 1: анализ…» is an activity
+            rest = match.group("rest").strip()
+            title = rest or (title_text if text is number_text else "")
+            if self.fold_subsection(row, number, " ".join(filter(None, [number_text, title_text]))):
+                return True
+            if self.numbered:
+                self.add_section(row, number, title)
+            else:
+                self.unnumbered_section(row, " ".join(filter(None, [number_text, title_text])))
+            return True
+        return False
+
+    def fold_subsection(self, row: _Row, number: str, text: str) -> bool:
+        """A heading «Приоритет 2.1. …» right inside section 2 is noted in the warnings and not made a section."""
+        section = self.section
+        if section is None or "." not in number or not section.number:
+            return False
+        if self.source_numbers.get(id(section), section.number) != number.split(".")[0]:
+            return False
+        self.warn(row.number, self.label("title"), f"подраздел «{' '.join(text.split())}» учтён в разделе "
+                                                   f"{section.number}")
+        self.activity = None
+        return True
+
+    def unnumbered_section(self, row: _Row, text: str) -> None:
+        """A section of a table without the number column: numbered in order; a heading right after another
+        heading with no activities between them («III этап…», then «Подготовка кадров…») adds to its title."""
+        heading = _parse_heading(text)
+        source = heading[0] if heading is not None else None
+        if heading is not None and "." in heading[0] and heading[2] and self.fold_subsection(row, heading[0], text):
+            return
+        section = self.section
+        if section is not None and section.number and not section.activities and id(section) in self.auto_sections:
+            section.title = f"{section.title}\n{text}"
+            if len(section.title) > MAX_SECTION_TITLE_LENGTH:
+                self.error(row.number, self.label("title"),
+                           f"наименование раздела слишком длинное: {len(section.title)} символов, "
+                           f"допускается не больше {MAX_SECTION_TITLE_LENGTH}")
+            if source is not None and "." not in source:
+                self.source_numbers[id(section)] = source
+            return
+        number = str(sum(1 for other in self.table.sections if other.number) + 1)
+        title = text
+        if source == number and heading[1]:
+            title = heading[1]  # «Задача 1. Разработать…» as the first section: the number is not repeated
+        self.add_section(row, number, title)
+        self.auto_sections.add(id(self.section))
+        if source is not None and "." not in source:
+            self.source_numbers[id(self.section)] = source
 
     def single_text_row(self, row: _Row, text: str, key: object, number_key: object) -> bool:
         """A row with one text (one cell, or one merged cell): a section heading, or a lone activity number.
@@ -529,6 +627,8 @@ class _Builder:
             number, title, keyword = heading
             if "." in number and not keyword and not merged and in_number:
                 return False  # «1.1. Создание рабочей группы» typed in the number cell
+            if keyword and self.fold_subsection(row, number, text):
+                return True
             self.add_section(row, number, title)
             return True
         number = self.next_section_number()
@@ -555,7 +655,7 @@ class _Builder:
 
     def current_section(self, row: _Row) -> SectionRow:
         if self.section is None:
-            self.warn(row.number, self.label("number"),
+            self.warn(row.number, self.label("number" if self.numbered else "title"),
                       f"мероприятие указано до первого раздела и отнесено к разделу «{IMPLICIT_SECTION_TITLE}»")
             self.section = SectionRow(number="", title=IMPLICIT_SECTION_TITLE, activities=[], row=None)
             self.table.sections.append(self.section)
@@ -563,7 +663,7 @@ class _Builder:
 
     def number_text(self, row: _Row, text: str, section: SectionRow) -> str:
         """Numbers Excel stored as floats (5.1 for «5.10») or dates (1 февраля for «1.2»)."""
-        value = row.raw_value(self.header.columns["number"])
+        value = row.raw_value(self.number_columns)
         if isinstance(value, (dt.date, dt.datetime)):
             recovered = f"{value.day}.{value.month}"
             self.warn(row.number, self.label("number"),
@@ -607,7 +707,8 @@ class _Builder:
                               f"номер «{full}» не относится к разделу «{section.number}»")
         else:
             full = self.auto_number(section)
-            self.warn(row.number, number_column, f"у мероприятия нет номера, присвоен номер «{full}»")
+            if self.numbered:
+                self.warn(row.number, number_column, f"у мероприятия нет номера, присвоен номер «{full}»")
         if len(full) > MAX_NUMBER_LENGTH:
             self.error(row.number, number_column,
                        f"номер «{_short(full)}» слишком длинный: допускается не больше {MAX_NUMBER_LENGTH} символов")
@@ -868,9 +969,11 @@ def _continues(rows: list[_Row], header: _Header) -> bool:
             continue
         if _is_column_number_row(row):
             return True
-        columns, _names, _unknown = _map_header_row(row)
-        if "number" in columns and "title" in columns:
+        columns, _names, unknown = _map_header_row(row)
+        if _is_roadmap_header(columns, len(unknown)):
             return True
+        if "number" not in header.columns:
+            return False  # without numbers only the repeated header tells a continuation from the next table
         text = row.text(header.columns["number"]) or next(iter(row.distinct().values()))
         return (parse_activity_number(text) is not None or parse_section_number(text) is not None
                 or _parse_heading(text) is not None)
@@ -907,8 +1010,8 @@ def _docx_table(document) -> RoadmapTable:
 
 
 def parse_docx(data: bytes) -> RoadmapTable:
-    """The roadmap table of a Word document: the first table whose header names the number and activity columns
-    (with the tables right after it when the table is split over pages)."""
+    """The roadmap table of a Word document: the first table whose header names the activity column and the number,
+    deadline, responsible or result column (with the tables right after it when the table is split over pages)."""
     try:
         check_docx_container(data, max_unzipped=MAX_DOCX_UNZIPPED)
     except DocumentError as exc:

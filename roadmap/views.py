@@ -201,6 +201,8 @@ def roadmap_import(request):
         raw = upload.read()
         table = parse_table(raw, upload.name)
         suffix = PurePosixPath(upload.name).suffix.lower()
+        if pending and default_storage.exists(pending.get("path", "")):
+            default_storage.delete(pending["path"])  # an earlier preview that was never confirmed
         stored = default_storage.save(f"roadmap/imports/{uuid.uuid4().hex}{suffix}", ContentFile(raw))
         data = form.cleaned_data
         request.session[IMPORT_SESSION_KEY] = {
@@ -452,6 +454,8 @@ def roadmap_progress(request, pk: int):
 def _report_school_choices(user, activity: Activity):
     """Which school a user reports for on this activity: None = may not report; 0 = the municipal report."""
     roadmap = activity.roadmap
+    if roadmap.status == "archived":
+        return None
     if user.is_department_staff:
         return 0 if roadmap.scope == "municipal" else roadmap.school_id
     if user.is_principal:

@@ -274,12 +274,12 @@ def test_docx_khasan_and_tutaev_headers():
     assert table.ok, table.errors
     assert shape(table) == [
         ("1", "Разработать механизмы ресурсного обеспечения программ", ["1.1"]),
-        ("2", "Создать условия для развития профессиональной компетентности", []),
-        ("2.1", "Тьюторское сопровождение", ["2.1.1"]),
+        ("2", "Создать условия для развития профессиональной компетентности", ["2.1.1"]),
     ]
     found = activities(table)
     assert (found["1.1"].responsible_text, found["1.1"].deadline_text) == ("Крылова Е.В.", "2020")
-    assert table.warnings == [RowError(5, "", "в разделе «2» нет мероприятий")]
+    assert table.warnings == [
+        RowError(6, "Наименование мероприятий", "подраздел «Приоритет 2.1. Тьюторское сопровождение» учтён в разделе 2")]
 
 
 def test_docx_header_over_two_rows_and_nested_paragraphs():

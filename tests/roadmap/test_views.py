@@ -237,3 +237,56 @@ def test_tuapse_docx_imports_into_6_sections_and_67_activities(tmp_path, capsys,
     assert not roadmap.activities.filter(schedule_parsed=False).exists()
     assert roadmap.activities.get(number="3.16").parsed_schedule.describe().startswith("однократно")
     assert "<" not in "".join(roadmap.activities.values_list("title", flat=True))
+
+
+def test_archived_roadmap_is_read_only(client_as, staff_user, activity):
+    Roadmap.objects.filter(pk=activity.roadmap_id).update(status="archived")
+    client = client_as(staff_user)
+    body = client.get(reverse("roadmap:roadmap_detail", args=[activity.roadmap_id])).content.decode()
+    assert "Изменить мероприятие" not in body
+    assert client.post(reverse("roadmap:activity_edit", args=[activity.pk]), {"title": "x"}, **HX).status_code == 403
+    assert client.get(reverse("roadmap:report_edit", args=[activity.pk])).status_code == 403
+
+
+def test_evidence_can_be_removed_by_the_reporter_only(client_as, principal_user, curator_user, school,
+                                                      targeted_activity):
+    from roadmap import services
+
+    report = services.report_save(activity=targeted_activity, user=principal_user, year=2025, quarter=1,
+                                  school=school, status="done",
+                                  files=[SimpleUploadedFile("акт.pdf", b"%PDF-1.4 x")])
+    evidence = report.evidence.get()
+    url = reverse("roadmap:evidence_delete", args=[evidence.pk])
+    assert client_as(curator_user).post(url).status_code == 403
+    assert client_as(principal_user).post(url).status_code == 302
+    assert not report.evidence.exists()
+
+
+def test_pages_do_not_query_per_activity(client_as, staff_user, section, school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from roadmap import services
+
+    client = client_as(staff_user)
+    pages = ("roadmap:roadmap_detail", "roadmap:roadmap_progress", "roadmap:roadmap_print")
+
+    def counts():
+        result = []
+        for name in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name, args=[section.roadmap_id])).status_code == 200
+            result.append(len(queries))
+        return result
+
+    def add(n):
+        for i in range(n):
+            services.activity_create(section=section, user=staff_user, fields={
+                "number": f"1.{i}", "title": f"Мероприятие {i}", "deadline_text": "ежеквартально",
+                "responsible_text": "Управление образования МКУ КРО", "target_scope": "listed"},
+                target_schools=[school])
+
+    add(3)
+    few = counts()
+    add(30)
+    assert counts() == few
