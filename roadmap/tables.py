@@ -579,20 +579,20 @@ class _Builder:
 
     def unnumbered_section(self, row: _Row, text: str) -> None:
         """A section of a table without the number column: numbered in order; a heading right after another
-        heading with no activities between them («III этап…», then «Подготовка кадров…») adds to its title."""
+        heading with no activities between them («III этап…», then «Подготовка кадров…») adds to its title,
+        unless it has a number of its own («Задача 2. …»)."""
         heading = _parse_heading(text)
         source = heading[0] if heading is not None else None
         if heading is not None and "." in heading[0] and heading[2] and self.fold_subsection(row, heading[0], text):
             return
         section = self.section
-        if section is not None and section.number and not section.activities and id(section) in self.auto_sections:
+        if (source is None and section is not None and section.number and not section.activities
+                and id(section) in self.auto_sections):
             section.title = f"{section.title}\n{text}"
             if len(section.title) > MAX_SECTION_TITLE_LENGTH:
                 self.error(row.number, self.label("title"),
                            f"наименование раздела слишком длинное: {len(section.title)} символов, "
                            f"допускается не больше {MAX_SECTION_TITLE_LENGTH}")
-            if source is not None and "." not in source:
-                self.source_numbers[id(section)] = source
             return
         number = str(sum(1 for other in self.table.sections if other.number) + 1)
         title = text

@@ -26,9 +26,9 @@ from roadmap.tables import (
 
 SHARED = pathlib.Path(__file__).resolve().parents[3] / "shared"
 NO_TABLE = (
-    "не найдена таблица дорожной карты: нужна строка заголовков со столбцами «№ п/п» и «Мероприятие» "
-    "(подходят также «Наименование мероприятия», «Содержание деятельности»); необязательные столбцы — "
-    "«Сроки исполнения», «Ответственные», «Ожидаемый результат»"
+    "не найдена таблица дорожной карты: нужна строка заголовков со столбцом «Мероприятие» (подходят также "
+    "«Наименование мероприятия», «Содержание деятельности», «Направления деятельности») и хотя бы одним из столбцов "
+    "«№ п/п», «Сроки исполнения», «Ответственные», «Ожидаемый результат»"
 )
 HEADER4 = ["№ п/п", "Мероприятие", "Сроки исполнения", "Ответственные"]
 
@@ -279,7 +279,210 @@ def test_docx_khasan_and_tutaev_headers():
     found = activities(table)
     assert (found["1.1"].responsible_text, found["1.1"].deadline_text) == ("Крылова Е.В.", "2020")
     assert table.warnings == [
-        RowError(6, "Наименование мероприятий", "подраздел «Приоритет 2.1. Тьюторское сопровождение» учтён в разделе 2")]
+        RowError(6, "Наименование мероприятий",
+                 "подраздел «Приоритет 2.1. Тьюторское сопровождение» учтён в разделе 2")]
+
+
+def seed_lines(prefix: str) -> list[str]:
+    seeds = sorted((SHARED / "seeds").glob(f"{prefix}_*.txt")) if SHARED.exists() else []
+    if not seeds:
+        pytest.skip(f"нет исходного текста {prefix}_*.txt в {SHARED / 'seeds'}")
+    return seeds[0].read_text(encoding="utf-8").splitlines()
+
+
+AUTO_NUMBERS = ("в таблице нет столбца с номерами: разделы и мероприятия пронумерованы автоматически по порядку "
+                "(1, 1.1, 1.2…)")
+
+
+def kumarey_rows() -> list[list[str]]:
+    """«План повышения качества образования» of МБОУ Кумарейская СОШ: one row per line, cells split by tabs."""
+    lines = seed_lines("004")
+    start = next(i for i, line in enumerate(lines) if line.startswith("Направления и цели деятельности"))
+    return [(line.split("\t") + [""] * 3)[:3] for line in lines[start:] if line.strip()]
+
+
+def test_kumarey_plan_without_number_column():
+    rows = kumarey_rows()
+    assert rows[0] == ["Направления и цели деятельности работников ОО", "Сроки выполнения", "Ожидаемый результат"]
+    table = parse_docx(make_docx(rows))  # headings fill the first cell and leave the others empty
+    assert table.ok, table.errors
+    assert table.columns == {"title": "Направления и цели деятельности работников ОО",
+                             "deadline": "Сроки выполнения", "result": "Ожидаемый результат"}
+    assert table.warnings == [RowError(1, "", AUTO_NUMBERS)]
+    assert table.activity_count == 26
+    assert [len(s.activities) for s in table.sections] == [8, 8, 5, 2, 3]
+    for index, section in enumerate(table.sections, start=1):
+        assert section.number == str(index)
+        assert [a.number for a in section.activities] == [f"{index}.{n}" for n in range(1, len(section.activities) + 1)]
+    titles = [s.title.splitlines()[0] for s in table.sections]
+    assert titles[0].startswith("I этап – подготовительный (2020-21 учебный год) Информационное")
+    assert titles[1] == "II этап – практический (2021-22 учебный год)"
+    assert titles[2].startswith("Развитие сетевого взаимодействия и партнерства.")
+    # «III этап» and its sub-heading «Подготовка, переподготовка…» come one after the other: one section
+    assert table.sections[3].title.splitlines()[0] == "III этап – обобщающий (2022-23 годы)"
+    assert table.sections[3].title.splitlines()[1].startswith("Подготовка, переподготовка и повышение квалификации")
+    assert titles[4].startswith("Создание механизмов государственно-общественного управления")
+    found = activities(table)
+    assert found["1.1"].title == "Анализировать информацию о состоянии системы качества образования"
+    assert (found["1.1"].deadline_text, found["1.1"].expected_result) == (
+        "Ежегодно", "Администрация ОО готова управлять реализацией проекта")
+    assert found["1.3"].deadline_text == "Март 2021года"
+    assert found["5.1"].deadline_text == "Сентябрь 2022 года"  # the cell was «<p>Сентябрь 2022 года</p>»
+    assert "<p>" not in found["5.1"].title
+    assert found["1.1"].row == 3
+    deadlines = [a.deadline_text for _s, a in table.iter_activities()]
+    assert deadlines.count("Ежегодно") == 19 and all(deadlines)
+    assert all(a.responsible_text == "" for _s, a in table.iter_activities())
+
+
+def test_kumarey_plan_with_merged_headings_from_xlsx():
+    rows = kumarey_rows()
+    headings = [index for index, row in enumerate(rows) if row[0] and not row[1] and not row[2]]
+    data = make_xlsx(rows, merges=[f"A{index + 1}:C{index + 1}" for index in headings])
+    table = parse_xlsx(data)
+    assert table.ok, table.errors
+    assert table.activity_count == 26
+    assert [len(s.activities) for s in table.sections] == [8, 8, 5, 2, 3]
+    assert activities(table)["4.1"].deadline_text == "Сентябрь 2022 года"
+    assert [str(w) for w in table.warnings] == ["строка 1: " + AUTO_NUMBERS]
+
+
+def tutaev_rows() -> list[list[str]]:
+    """Section «V. Мероприятия Программы» of the Тутаевский programme: every cell on a line of its own after a tab,
+    rows separated by empty lines; a line without the tab carries on the cell above it."""
+    lines = seed_lines("001")
+    start = next(i for i, line in enumerate(lines) if line.startswith("V. Мероприятия"))
+    rows: list[list[str]] = []
+    cells: list[str] = []
+    for line in lines[start + 1:] + [""]:
+        if line.startswith("VI. "):
+            break
+        if not line.strip():
+            if cells:
+                rows.append(cells)
+            cells = []
+        elif line.startswith("\t") or not cells:
+            cells.append(line.strip())
+        else:
+            cells[-1] = f"{cells[-1]} {line.strip()}"
+    return rows
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_tutaev_tasks_with_priorities(merged):
+    rows = tutaev_rows()
+    assert rows[0] == ["№ п/п", "Наименование мероприятий", "Ответственные исполнители", "Сроки реализации",
+                       "Показатели"]
+    headings = {index for index, row in enumerate(rows) if len(row) == 1}
+    table = parse_docx(make_docx(rows, merge_rows=headings if merged else ()))
+    assert table.ok, table.errors
+    assert [s.number for s in table.sections] == ["1", "2", "3", "4"]
+    assert [len(s.activities) for s in table.sections] == [6, 16, 5, 2]
+    assert table.activity_count == 29
+    assert [a.number for a in table.sections[1].activities] == (
+        [f"2.1.{n}" for n in range(1, 8)] + [f"2.2.{n}" for n in range(1, 5)] + [f"2.3.{n}" for n in range(1, 6)])
+    assert table.sections[0].title == ("Разработать механизмы ресурсного обеспечения программ перехода "
+                                       "школ-участников Программыв эффективный режим работы")
+    assert table.sections[1].title.startswith("Создать условия для развития профессиональной компетентности")
+    assert [w.message for w in table.warnings] == [
+        f"подраздел «Приоритет 2.{n}. {text}» учтён в разделе 2" for n, text in [
+            (1, "Тьюторское сопровождение развития профессиональной компетентности педагогов и руководителей в "
+                "выборе и реализации педагогической стратегии школы"),
+            (2, "Создание условий для профессионального развития педагогов школ-участников Программы в обеспечении "
+                "индивидуализации образовательного процесса"),
+            (3, "Создание условий для профессионального развития педагогов школ-участников Программы в обеспечении "
+                "дополнительного образования детей"),
+        ]]
+    assert {w.column for w in table.warnings} == {"Наименование мероприятий"}
+    found = activities(table)
+    assert (found["2.3.5"].responsible_text, found["2.3.5"].deadline_text) == ("Кочина И.В.", "2020-2022")
+    assert found["3.5"].title == ("Реализация мер, направленных на обеспечение общественного признания достижений "
+                                  "школ-участников Программы")
+    assert found["3.1"].expected_result == ""
+    assert found["4.2"].expected_result == "100% школ участвуют в мониторинге"
+
+
+def test_task_and_priority_in_cells_of_their_own():
+    rows = [
+        ["№ п/п", "Наименование мероприятий", "Ответственные исполнители", "Сроки реализации"],
+        ["Задача 1.", "Разработать механизмы", "Крылова Е.В.", "2020-2022"],  # other cells filled: still a section
+        ["1.1.", "Задача 1: анализ моделей взаимодействия", "Крылова Е.В.", "2020"],  # numbered: an activity
+        ["", "Задача 2. Создать условия", "", "2020-2022"],
+        ["Приоритет 2.1.", "Тьюторское сопровождение", "", ""],
+        ["2.1.1.", "Серия семинаров", "Козина Е.Н.", "2020"],
+        ["", "Приоритет 2.2. Индивидуальные программы", "Шпейнова Н.Н.", ""],
+        ["2.2.1.", "Выявление дефицитов", "Шпейнова Н.Н.", "2020"],
+    ]
+    table = parse_docx(make_docx(rows))
+    assert table.ok, table.errors
+    assert shape(table) == [("1", "Разработать механизмы", ["1.1"]),
+                            ("2", "Создать условия", ["2.1.1", "2.2.1"])]
+    assert activities(table)["1.1"].title == "Задача 1: анализ моделей взаимодействия"
+    assert [str(w) for w in table.warnings] == [
+        "строка 5, столбец «Наименование мероприятий»: подраздел «Приоритет 2.1. Тьюторское сопровождение» учтён "
+        "в разделе 2",
+        "строка 7, столбец «Наименование мероприятий»: подраздел «Приоритет 2.2. Индивидуальные программы» учтён "
+        "в разделе 2",
+    ]
+
+
+def test_priority_outside_its_task_stays_a_section():
+    rows = [HEADER4, ["Задача 1. Первая"], ["1.1", "Первое", "2020", "УО"], ["Приоритет 2.1. Вторая"],
+            ["2.1.1", "Второе", "2021", "УО"]]
+    table = parse_docx(make_docx(rows, merge_rows={1, 3}))
+    assert table.ok and table.warnings == []
+    assert shape(table) == [("1", "Первая", ["1.1"]), ("2.1", "Вторая", ["2.1.1"])]
+
+
+def test_no_number_column_rows_before_the_first_section_and_text_after_the_table():
+    rows = [
+        ["Мероприятия", "Сроки", "Ответственные"],
+        ["Совещание руководителей", "август", "УО"],
+        ["Организационные мероприятия", "", ""],
+        ["Создание рабочей группы", "январь", "УО"],
+        ["", "", "МКУ КРО"],  # the rest of the activity above
+        ["Кадры", "", ""],
+        ["Курсы", "", ""],  # a text spanning the row right after a heading adds to the heading
+        ["Курсы повышения квалификации", "ежегодно", ""],
+        ["Задача 3. Контроль"],
+        ["Мониторинг", "ежеквартально", "УО"],
+        ["Начальник управления Иванов И.И.", "", ""],
+    ]
+    table = parse_docx(make_docx(rows, merge_rows={8}))
+    assert table.ok, table.errors
+    assert shape(table) == [("", "Без раздела", ["1"]), ("1", "Организационные мероприятия", ["1.1"]),
+                            ("2", "Кадры\nКурсы", ["2.1"]), ("3", "Контроль", ["3.1"])]
+    assert activities(table)["1.1"].responsible_text == "УО\nМКУ КРО"
+    assert activities(table)["2.1"].responsible_text == ""
+    assert [str(w) for w in table.warnings] == [
+        "строка 1: " + AUTO_NUMBERS,
+        "строка 2, столбец «Мероприятия»: мероприятие указано до первого раздела и отнесено к разделу «Без раздела»",
+        "строка 5: строка без номера и наименования присоединена к мероприятию «1.1»",
+        "строка 11: текст «Начальник управления Иванов И.И.» после таблицы не загружен",
+    ]
+
+
+@pytest.mark.parametrize("header", [
+    ["Предмет", "Средний балл", "Доля «2»"],
+    ["Мероприятие", "Место проведения", "Участники", "Сроки"],  # more unknown columns than known ones
+    ["Мероприятие", "Примечание"],
+    ["Сроки реализации", "2020-2023 годы"],  # a passport row
+])
+def test_tables_that_are_not_roadmaps(header):
+    rows = [header, ["Математика", "3,9", "12%", "", ""][: len(header)], ["Русский язык", "4,1", "3%", ""][
+        : len(header)]]
+    table = parse_docx(make_docx(rows))
+    assert table.errors == [RowError(None, "", NO_TABLE)]
+    assert parse_xlsx(make_xlsx(rows)).errors == [RowError(None, "", NO_TABLE)]
+
+
+def test_results_table_before_the_plan_is_skipped():
+    marks = [["Предмет", "Средний балл", "Доля «2»"], ["Математика", "3,9", "12%"]]
+    plan = [["Направления и цели деятельности работников ОО", "Сроки выполнения", "Ожидаемый результат"],
+            ["I этап – подготовительный", "", ""], ["Анализ информации", "Ежегодно", "Отчёт"]]
+    table = parse_docx(make_docx(plan, tables_before=[marks]))
+    assert table.ok
+    assert shape(table) == [("1", "I этап – подготовительный", ["1.1"])]
 
 
 def test_docx_header_over_two_rows_and_nested_paragraphs():
@@ -624,7 +827,8 @@ def test_clean_cell_is_idempotent(text):
 @pytest.mark.parametrize(("text", "name"), [
     ("№", "number"), ("№ п/п", "number"), ("N п/п", "number"), ("№п/п", "number"),
     ("Мероприятие", "title"), ("МЕРОПРИЯТИЯ", "title"), ("Наименование  мероприятия", "title"),
-    ("Содержание деятельности", "title"),
+    ("Содержание деятельности", "title"), ("Направления и цели деятельности работников ОО", "title"),
+    ("Направления деятельности", "title"),
     ("Сроки", "deadline"), ("Сроки\nисполнения", "deadline"), ("Срок исполнения", "deadline"),
     ("Сроки реализации", "deadline"), ("Срок", "deadline"),
     ("Ответственные", "responsible"), ("Ответственный", "responsible"), ("Ответственные исполнители", "responsible"),
@@ -632,7 +836,8 @@ def test_clean_cell_is_idempotent(text):
     ("Ожидаемый результат", "result"), ("Прогнозируемый результат", "result"), ("Результат", "result"),
     ("Форма отчёта", "result"), ("Форма отчета", "result"), ("Планируемый результат", "result"),
     ("Показатели", "result"),
-    ("Предмет", None), ("2019 год", None), ("", None),
+    ("Предмет", None), ("2019 год", None), ("", None), ("Средний балл", None), ("Доля «2»", None),
+    ("Направления", None), ("Цели программы", None),
 ])
 def test_header_synonyms(text, name):
     assert header_field(text) == name
