@@ -1,0 +1,28 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import IndicatorValue, TargetIndicator, TargetValue
+
+
+class TargetValueInline(admin.TabularInline):
+    model = TargetValue
+    extra = 0
+    fields = ["year", "academic_year", "comparison", "target", "text"]
+
+
+@admin.register(TargetIndicator)
+class TargetIndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "municipality", "unit", "kind", "computation", "period_kind"]
+    list_filter = ["municipality", "kind", "unit"]
+    search_fields = ["code", "name"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["activities"]
+    inlines = [TargetValueInline]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "year", "academic_year", "value", "numerator", "denominator", "source", "author"]
+    list_filter = ["source", "indicator__municipality"]
+    list_select_related = ["indicator", "academic_year", "author"]
+    readonly_fields = ["created_at", "updated_at"]
