@@ -1,4 +1,4 @@
-"""The Celery application. Tasks live in ``<app>/tasks.py`` and are discovered automatically."""
+"""The Celery application. Tasks live in ``<app>/tasks.py`` and ``<app>/report_tasks.py``, found automatically."""
 
 import os
 
@@ -9,3 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="report_tasks")

@@ -43,6 +43,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "roadmap.change_activityreport",
         "roadmap.view_evidence",
         "roadmap.add_evidence",
+        "monitoring.view_targetindicator",
+        "monitoring.view_targetvalue",
+        "monitoring.view_indicatorvalue",
     ),
     Role.CURATOR: (
         "schools.view_municipality",
@@ -68,6 +71,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "roadmap.view_activity",
         "roadmap.view_activityreport",
         "roadmap.view_evidence",
+        "monitoring.view_targetindicator",
+        "monitoring.view_targetvalue",
+        "monitoring.view_indicatorvalue",
+        "monitoring.view_quarterlyreport",
+        "monitoring.add_quarterlyreport",
     ),
 }
 

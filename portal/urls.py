@@ -21,6 +21,8 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("results/", include("indicators.urls")),
     path("roadmaps/", include("roadmap.urls")),
+    path("indicators/", include("monitoring.urls")),
+    path("reports/", include("monitoring.urls_reports")),
     path("admin/", admin.site.urls),
 ]
 

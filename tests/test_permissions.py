@@ -78,6 +78,20 @@ MATRIX = {
     ("roadmap:evidence_download", "evidence"): row(302, 200, 200, 200),
     ("roadmap:evidence_download", "foreign_evidence"): row(302, 200, 404, 404),
     ("roadmap:evidence_delete", "evidence"): row(302, 405, 405, 405),
+    ("monitoring:indicator_list", None): row(302, 200, 200, 200),
+    ("monitoring:recompute", None): row(302, 405, 405, 405),
+    ("monitoring:indicator_detail", "indicator"): row(302, 200, 200, 200),
+    ("monitoring:indicator_detail", "foreign_indicator"): row(302, 200, 404, 404),
+    ("monitoring:value_entry", "indicator"): row(302, 200, 403, 403),
+    ("monitoring:value_entry", "foreign_indicator"): row(302, 200, 403, 403),
+    ("reports:report_list", None): row(302, 200, 403, 200),
+    ("reports:report_create", None): row(302, 405, 405, 405),
+    ("reports:report_download", "report"): row(302, 200, 404, 200),
+    ("reports:report_download", "foreign_report"): row(302, 200, 404, 404),
+    ("reports:school_card", "own"): row(302, 200, 200, 200),
+    ("reports:school_card", "other"): row(302, 200, 404, 404),
+    ("reports:school_card_pdf", "own"): row(302, 200, 200, 200),
+    ("reports:school_card_pdf", "other"): row(302, 200, 404, 404),
 }
 
 IGNORED_NAMESPACES = {"admin"}
@@ -133,6 +147,10 @@ def _kwargs(scope, school, other_school, staff):
         return {"pk": run_now(municipality=school.municipality, academic_year=year).pk}
     if scope in ROADMAP_SCOPES:
         return _roadmap_kwargs(scope, school, other_school, staff)
+    if scope in ("report", "foreign_report"):
+        return _report_kwargs(scope, school)
+    if scope in MONITORING_SCOPES:
+        return _monitoring_kwargs(scope, school)
     if scope.endswith("_upload"):
         from indicators.models import ResultUpload
 
@@ -177,6 +195,32 @@ def _roadmap_kwargs(scope, school, other_school, staff):
                                       school=target, files=[SimpleUploadedFile("акт.pdf", b"%PDF-1.4 x")])
         return {"pk": report.evidence.get().pk}
     return {"pk": activity.pk}
+
+
+def _report_kwargs(scope, school):
+    from django.core.files.base import ContentFile
+
+    from monitoring.report_models import QuarterlyReport
+    from tests.factories import MunicipalityFactory
+
+    municipality = MunicipalityFactory(name="Чойский район") if scope == "foreign_report" else school.municipality
+    report = QuarterlyReport(municipality=municipality, year=2025, quarter=1, status="ready", size=8)
+    report.file.save("report.pdf", ContentFile(b"%PDF-1.7"), save=False)
+    report.save()
+    return {"pk": report.pk}
+
+
+MONITORING_SCOPES = {"indicator", "foreign_indicator"}
+
+
+def _monitoring_kwargs(scope, school):
+    from monitoring.models import TargetIndicator
+    from tests.factories import MunicipalityFactory
+
+    municipality = MunicipalityFactory(name="Хасанский муниципальный район") if scope.startswith("foreign") \
+        else school.municipality
+    indicator = TargetIndicator.objects.create(municipality=municipality, code="1", name="Доля ШНОР", unit="percent")
+    return {"pk": indicator.pk}
 
 
 def test_anonymous_is_sent_to_login(client, school):

@@ -27,7 +27,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     **STORAGES,
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    # a worker process started by the tests keeps files on disk (DJANGO_MEDIA_ROOT) so that the test can read them
+    "default": {"BACKEND": "django.core.files.storage." + (
+        "FileSystemStorage" if env.bool("PORTAL_TEST_FILE_STORAGE", default=False) else "InMemoryStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEMO_MODE = True

@@ -42,7 +42,8 @@ def broker_url():
 def worker(broker_url, tmp_path):
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
     env = {**os.environ, "CELERY_BROKER_URL": broker_url, "CELERY_RESULT_BACKEND": broker_url,
-           "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PORTAL_VAR_DIR": str(tmp_path)}
+           "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PORTAL_VAR_DIR": str(tmp_path),
+           "PORTAL_TEST_FILE_STORAGE": "1", "DJANGO_MEDIA_ROOT": str(tmp_path / "media")}
     env.pop("DATABASE_URL", None)
     if db_url := _database_url():
         env["DATABASE_URL"] = db_url

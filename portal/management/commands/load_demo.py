@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each step is "<app>.demo" with a load(report) function; the order follows the app dependencies.
-DEMO_STEPS = ("schools.demo", "indicators.demo", "portal.demo", "roadmap.demo")
+DEMO_STEPS = ("schools.demo", "indicators.demo", "portal.demo", "roadmap.demo", "monitoring.demo")
 
 
 class Command(BaseCommand):
@@ -28,6 +28,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  значений индексов: {report.get('indices', 0)}")
         for title, activities, reports in report.get("roadmaps", []):
             self.stdout.write(f"  дорожная карта «{title[:70]}»: мероприятий {activities}, отчётов {reports}")
+        if report.get("indicators"):
+            parts = ", ".join(f"{name} {count}" for name, count in report["indicators"].items())
+            self.stdout.write(f"  целевых показателей: {sum(report['indicators'].values())} ({parts}), "
+                              f"рассчитано значений: {report.get('indicator_values', 0)}")
         address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/login/"
         self.stdout.write(self.style.SUCCESS(f"Демо-данные загружены. Вход на {address}:"))
         for username, role, school in report.get("users", []):

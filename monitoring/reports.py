@@ -1,0 +1,134 @@
+"""Quarterly reports: request (a new version, queued on commit), render (WeasyPrint, in a Celery worker), schedule.
+
+A report is never overwritten: each request makes a new version, so what was sent to the ministry stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from indicators.choices import RunStatus
+from indicators.models import ClassificationRun
+from roadmap.models import Roadmap, RoadmapStatus
+from schools.models import Municipality
+
+from .pdf import render_pdf
+from .report_data import Period, report_data
+from .report_models import QuarterlyReport, ReportStatus, ReportTrigger
+
+logger = logging.getLogger(__name__)
+QUARTER_END_TASK = "Квартальные отчёты по окончании квартала"
+
+
+def request_report(*, municipality: Municipality, period: Period, user=None, trigger: str = ReportTrigger.MANUAL,
+                   enqueue: bool = True) -> QuarterlyReport:
+    """A new pending version of the report; the rendering task is sent when the transaction commits (unless the
+    caller renders it itself: ``enqueue=False``)."""
+    from .report_tasks import render_report_task
+
+    with transaction.atomic():
+        # lock the municipality row so that two requests at once get different version numbers
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        last = (QuarterlyReport.objects.filter(municipality=municipality, year=period.year, quarter=period.quarter)
+                .aggregate(v=Max("version"))["v"] or 0)
+        report = QuarterlyReport.objects.create(municipality=municipality, year=period.year, quarter=period.quarter,
+                                                version=last + 1, requested_by=user, trigger=trigger)
+        if enqueue:
+            transaction.on_commit(lambda: _send(render_report_task, report.pk))
+    return report
+
+
+def _send(task, report_id: int) -> None:
+    """Queue the rendering. A broker that is down leaves the report pending; the error is kept for the list page."""
+    try:
+        result = task.delay(report_id)
+    except Exception as exc:  # noqa: BLE001 — the request itself succeeded; the report waits with the reason
+        logger.exception("quarterly report %s was not queued", report_id)
+        QuarterlyReport.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
+            error=f"не удалось поставить в очередь: {type(exc).__name__}: {exc}"[:2000])
+        return
+    QuarterlyReport.objects.filter(pk=report_id).update(task_id=result.id or "")
+
+
+def render_report(report: QuarterlyReport) -> QuarterlyReport:
+    """Render the PDF and store it. Idempotent: a ready report is returned as it is."""
+    report = QuarterlyReport.objects.select_related("municipality").get(pk=report.pk)
+    if report.status == ReportStatus.READY and report.file:
+        return report
+    started = time.perf_counter()
+    QuarterlyReport.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, started_at=timezone.now(),
+                                                        attempts=report.attempts + 1, error="")
+    period = Period(report.year, report.quarter)
+    context = report_data(report.municipality, period) | {"version": report.version}
+    context |= indicator_section(report.municipality, period)
+    pdf = render_pdf("pdf/quarterly_report.html", context)
+    if report.file:
+        report.file.delete(save=False)
+    report.file.save("report.pdf", ContentFile(pdf), save=False)
+    report.size = len(pdf)
+    report.status = ReportStatus.READY
+    report.error = ""
+    report.finished_at = timezone.now()
+    report.duration_ms = int((time.perf_counter() - started) * 1000)
+    report.shnor_count = context["counts"]["shnor"]
+    report.save(update_fields=["file", "size", "status", "error", "finished_at", "duration_ms", "shnor_count"])
+    return report
+
+
+def mark_failed(report_id: int, error: str, *, final: bool) -> None:
+    QuarterlyReport.objects.filter(pk=report_id).update(
+        status=ReportStatus.FAILED if final else ReportStatus.PENDING, error=error[:2000],
+        finished_at=timezone.now() if final else None)
+
+
+def municipalities_to_report(period: Period) -> list[Municipality]:
+    """Municipalities with something to report on: an approved roadmap for the year or a classification run."""
+    with_roadmap = Roadmap.objects.filter(status=RoadmapStatus.APPROVED, period_start__lte=period.year,
+                                          period_end__gte=period.year).values("municipality_id")
+    with_run = ClassificationRun.objects.filter(status=RunStatus.DONE).values("municipality_id")
+    return list(Municipality.objects.filter(Q(pk__in=with_roadmap) | Q(pk__in=with_run)).order_by("name"))
+
+
+def quarter_end_requests(today=None) -> int:
+    """Beat, on the first day of a quarter: a report on the quarter that has just ended, for each municipality."""
+    from roadmap.schedule import quarter_of
+
+    today = today or timezone.localdate()
+    year, quarter = quarter_of(today)
+    period = Period(year, quarter).previous()
+    count = 0
+    for municipality in municipalities_to_report(period):
+        request_report(municipality=municipality, period=period, trigger=ReportTrigger.SCHEDULE)
+        count += 1
+    return count
+
+
+def ensure_schedule(apps=None) -> None:
+    """The beat entry: 06:00 on 1 January, April, July and October."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    schedule, _ = crontab_model.objects.get_or_create(minute="0", hour="6", day_of_week="*", day_of_month="1",
+                                                      month_of_year="1,4,7,10", timezone="Europe/Moscow")
+    task_model.objects.get_or_create(name=QUARTER_END_TASK, defaults={
+        "task": "monitoring.quarter_end_reports", "crontab": schedule, "enabled": True})
+
+
+def indicator_section(municipality: Municipality, period: Period) -> dict:
+    """Target indicators against their targets for the report (filled in by the indicators module)."""
+    from .report_indicators import indicator_rows_for_report
+
+    rows = indicator_rows_for_report(municipality, period)
+    return {"indicators": rows, "indicator_counts": {
+        "achieved": sum(1 for r in rows if r["status"] == "achieved"),
+        "missed": sum(1 for r in rows if r["status"] == "missed"),
+        "nodata": sum(1 for r in rows if r["status"] not in ("achieved", "missed"))}}
