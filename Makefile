@@ -35,6 +35,7 @@ bench: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) benchmarks/run.py
 	$(PY) benchmarks/vpr_import.py
 	$(PY) benchmarks/classification.py
+	$(PY) benchmarks/report.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import IndicatorValue, TargetIndicator, TargetValue
+from .report_models import QuarterlyReport
 
 
 class TargetValueInline(admin.TabularInline):
@@ -26,3 +27,20 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
     list_filter = ["source", "indicator__municipality"]
     list_select_related = ["indicator", "academic_year", "author"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(QuarterlyReport)
+class QuarterlyReportAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "year", "quarter", "version", "status", "trigger", "created_at", "duration_ms"]
+    list_filter = ["status", "trigger", "year", "quarter", "municipality"]
+    list_select_related = ["municipality"]
+    readonly_fields = [f.name for f in QuarterlyReport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reports are requested on the «Отчёты» page, which queues the rendering
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser or request.user.role == "staff":
+            return qs
+        return qs.filter(municipality__schools__curators=request.user).distinct()

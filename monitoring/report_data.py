@@ -68,6 +68,7 @@ class SchoolPage:
     results: list[SchoolResult] = field(default_factory=list)
     results_year: str = ""
     activities: list[dict] = field(default_factory=list)
+    activity_total: int = 0     # all activities aimed at the school (the list may show only those of the quarter)
 
 
 def status_date(period: Period) -> date:
@@ -124,16 +125,20 @@ def _latest_results(school_ids: list[int], period: Period) -> dict[int, list[Sch
     return latest
 
 
-def _pages(pairs: list[tuple[School, SchoolStatus | None]], period: Period) -> list[SchoolPage]:
+def _pages(pairs: list[tuple[School, SchoolStatus | None]], period: Period, *,
+           only_due: bool = True) -> list[SchoolPage]:
+    """``only_due``: list only the activities with a deadline in the quarter or overdue (the quarterly report, one
+    page per school; the whole roadmap is in its own chapter). The card of one school lists all."""
     latest = _latest_results([school.pk for school, _ in pairs], period)
     on = status_date(period)
     pages = []
     for school, status in pairs:
         rows = latest.get(school.pk, [])
-        activities = [row for group in roadmap_selectors.activities_for_school(school, on=on)
-                      for row in group["rows"]]
-        pages.append(SchoolPage(school=school, status=status, results=rows,
-                                results_year=rows[0].academic_year.label if rows else "", activities=activities))
+        groups = roadmap_selectors.activities_for_school(school, on=on, year=period.year, quarter=period.quarter)
+        every = [row for group in groups for row in group["rows"]]
+        shown = [r for r in every if r["cell"].due or r["cell"].overdue] if only_due else every
+        pages.append(SchoolPage(school=school, status=status, results=rows, activity_total=len(every),
+                                results_year=rows[0].academic_year.label if rows else "", activities=shown))
     return pages
 
 
@@ -150,7 +155,7 @@ def school_card_data(school: School, period: Period) -> dict:
         by_year.setdefault(item.run.academic_year.label, item)  # the latest run of each year
     return {"school": school, "municipality": school.municipality, "period": period,
             "generated_at": timezone.localtime(), "status_date": status_date(period),
-            "page": _pages([(school, status)], period)[0], "status_history": list(by_year.values())}
+            "page": _pages([(school, status)], period, only_due=False)[0], "status_history": list(by_year.values())}
 
 
 def report_data(municipality: Municipality, period: Period) -> dict:

@@ -203,10 +203,13 @@ def section_summary(roadmap: Roadmap, year: int, quarter: int, *, on: date | Non
     return list(summary.values())
 
 
-def activities_for_school(school: School, *, on: date | None = None) -> list[dict]:
-    """What a principal reports on: the school's own roadmap and municipal activities aimed at the school."""
+def activities_for_school(school: School, *, on: date | None = None, year: int | None = None,
+                          quarter: int | None = None) -> list[dict]:
+    """What a principal reports on: the school's own roadmap and municipal activities aimed at the school, with
+    their state in a quarter (by default the quarter of ``on``; overdue is judged as of ``on``)."""
     on = on or today()
-    year, quarter = quarter_of(on)
+    if year is None or quarter is None:
+        year, quarter = quarter_of(on)
     shnor = shnor_ids(school.municipality_id)
     candidates = (Activity.objects.select_related("roadmap", "section").prefetch_related("target_schools")
                   .filter(roadmap__status__in=["approved", "draft"])
