@@ -9,6 +9,17 @@ from .schedule import parse_schedule
 from .services import EVIDENCE_MAX_FILES, EVIDENCE_TYPES
 
 
+def _check_header(form, data: dict) -> dict:
+    """The roadmap's school belongs to its municipality; the period does not end before it starts."""
+    school, municipality = data.get("school"), data.get("municipality")
+    if school and municipality and school.municipality_id != municipality.pk:
+        form.add_error("school", "Школа относится к другому муниципалитету.")
+    start, end = data.get("period_start"), data.get("period_end")
+    if start and end and end < start:
+        form.add_error("period_end", "Год окончания периода не может быть раньше года начала.")
+    return data
+
+
 class RoadmapForm(forms.ModelForm):
     class Meta:
         model = Roadmap
@@ -19,14 +30,7 @@ class RoadmapForm(forms.ModelForm):
         help_texts = {"school": "Оставьте пустым для муниципальной дорожной карты."}
 
     def clean(self):
-        data = super().clean()
-        school, municipality = data.get("school"), data.get("municipality")
-        if school and municipality and school.municipality_id != municipality.pk:
-            self.add_error("school", "Школа относится к другому муниципалитету.")
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "Год окончания периода не может быть раньше года начала.")
-        return data
+        return _check_header(self, super().clean())
 
 
 class SectionForm(forms.ModelForm):
@@ -126,11 +130,4 @@ class RoadmapImportForm(forms.Form):
                                      help_text="Для всех мероприятий; потом можно поменять у каждого.")
 
     def clean(self):
-        data = super().clean()
-        school, municipality = data.get("school"), data.get("municipality")
-        if school and municipality and school.municipality_id != municipality.pk:
-            self.add_error("school", "Школа относится к другому муниципалитету.")
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "Год окончания периода не может быть раньше года начала.")
-        return data
+        return _check_header(self, super().clean())

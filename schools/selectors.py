@@ -43,3 +43,15 @@ def school_card(school: School) -> dict:
 
 def municipality_list() -> QuerySet[Municipality]:
     return Municipality.objects.order_by("name")
+
+
+def municipality_by_name(text: str) -> Municipality:
+    """For commands: the full or short name, or an unambiguous part of the name; ValueError (Russian) otherwise."""
+    municipality = (Municipality.objects.filter(name=text).first()
+                    or Municipality.objects.filter(short_name=text).first())
+    if municipality is not None:
+        return municipality
+    matches = list(Municipality.objects.filter(name__icontains=text)[:2])
+    if len(matches) != 1:
+        raise ValueError(f"муниципалитет «{text}» не найден или указан неоднозначно")
+    return matches[0]

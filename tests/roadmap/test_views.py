@@ -290,3 +290,16 @@ def test_pages_do_not_query_per_activity(client_as, staff_user, section, school)
     few = counts()
     add(30)
     assert counts() == few
+
+
+def test_roadmap_form_checks_period_and_school(client_as, staff_user, municipality):
+    from tests.factories import MunicipalityFactory, SchoolFactory
+
+    foreign_school = SchoolFactory(municipality=MunicipalityFactory(name="Хасанский муниципальный район"))
+    response = client_as(staff_user).post(reverse("roadmap:roadmap_create"), {
+        "title": "Дорожная карта", "municipality": municipality.pk, "school": foreign_school.pk,
+        "period_start": 2023, "period_end": 2021, "status": "draft"})
+    body = response.content.decode()
+    assert "Школа относится к другому муниципалитету." in body
+    assert "Год окончания периода не может быть раньше года начала." in body
+    assert not Roadmap.objects.exists()

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from monitoring.report_data import Period
 from monitoring.report_models import ReportTrigger
 from monitoring.reports import render_report, request_report
-from schools.models import Municipality
+from schools.selectors import municipality_by_name
 
 
 class Command(BaseCommand):
@@ -21,13 +21,10 @@ class Command(BaseCommand):
             period = Period.parse(o["period"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        municipality = (Municipality.objects.filter(name=o["municipality"]).first()
-                        or Municipality.objects.filter(short_name=o["municipality"]).first())
-        if municipality is None:
-            matches = list(Municipality.objects.filter(name__icontains=o["municipality"])[:2])
-            if len(matches) != 1:
-                raise CommandError(f"муниципалитет «{o['municipality']}» не найден или указан неоднозначно")
-            municipality = matches[0]
+        try:
+            municipality = municipality_by_name(o["municipality"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         report = request_report(municipality=municipality, period=period, trigger=ReportTrigger.COMMAND,
                                 enqueue=False)
         report = render_report(report)

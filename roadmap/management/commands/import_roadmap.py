@@ -8,7 +8,8 @@ from roadmap import services
 from roadmap.models import RoadmapStatus, TargetScope
 from roadmap.schedule import parse_schedule
 from roadmap.tables import parse_table
-from schools.models import Municipality, School
+from schools.models import School
+from schools.selectors import municipality_by_name
 
 
 class Command(BaseCommand):
@@ -60,14 +61,10 @@ class Command(BaseCommand):
             if school is None:
                 raise CommandError(f"школа с логином {o['school']} не найдена")
             return school.municipality, school
-        municipality = (Municipality.objects.filter(name=o["municipality"]).first()
-                        or Municipality.objects.filter(short_name=o["municipality"]).first())
-        if municipality is None:
-            matches = list(Municipality.objects.filter(name__icontains=o["municipality"])[:2])
-            if len(matches) != 1:
-                raise CommandError(f"муниципалитет «{o['municipality']}» не найден или указан неоднозначно")
-            municipality = matches[0]
-        return municipality, None
+        try:
+            return municipality_by_name(o["municipality"]), None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
 
     @staticmethod
     def _period(raw: str | None) -> tuple[int, int]:
