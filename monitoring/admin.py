@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import IndicatorValue, TargetIndicator, TargetValue
 from .report_models import QuarterlyReport
+from .selectors import municipalities_for
 
 
 class TargetValueInline(admin.TabularInline):
@@ -41,6 +42,4 @@ class QuarterlyReportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser or request.user.role == "staff":
-            return qs
-        return qs.filter(municipality__schools__curators=request.user).distinct()
+        return qs.filter(municipality__in=municipalities_for(request.user))

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from portal.htmx import is_partial
 from roadmap.schedule import quarter_of
-from schools.models import Municipality
 from schools.selectors import access_school
 
 from . import reports
 from .pdf import render_pdf
 from .report_data import Period, school_card_data
 from .report_models import QuarterlyReport, ReportStatus
+from .selectors import municipalities_for
 
 
 def _period(raw: str | None) -> Period:
@@ -40,18 +40,10 @@ def _recent_periods(count: int = 12) -> list[Period]:
     return result
 
 
-def _visible_municipalities(user):
-    if user.is_department_staff:
-        return Municipality.objects.order_by("name")
-    if user.is_curator:
-        return Municipality.objects.filter(schools__curators=user).distinct().order_by("name")
-    return Municipality.objects.none()
-
-
 def report_list(request):
     if request.user.is_principal:
         raise PermissionDenied("Отчёты по муниципалитету доступны управлению образования и кураторам.")
-    municipalities = _visible_municipalities(request.user)
+    municipalities = municipalities_for(request.user)
     items = (QuarterlyReport.objects.filter(municipality__in=municipalities).select_related("municipality",
                                                                                             "requested_by")
              .order_by("-created_at")[:50])
@@ -66,7 +58,7 @@ def report_list(request):
 def report_create(request):
     if not request.user.has_perm("monitoring.add_quarterlyreport"):
         raise PermissionDenied("Формировать отчёты может управление образования или куратор.")
-    municipality = get_object_or_404(_visible_municipalities(request.user), pk=request.POST.get("municipality"))
+    municipality = get_object_or_404(municipalities_for(request.user), pk=request.POST.get("municipality"))
     try:
         period = Period.parse(request.POST.get("period", ""))
     except ValueError as exc:
@@ -81,7 +73,7 @@ def report_download(request, pk: int):
     if request.user.is_principal:
         raise Http404("Отчёт не найден.")
     report = get_object_or_404(QuarterlyReport.objects.filter(
-        municipality__in=_visible_municipalities(request.user)), pk=pk)
+        municipality__in=municipalities_for(request.user)), pk=pk)
     if report.status != ReportStatus.READY or not report.file:
         raise Http404("Отчёт ещё не готов.")
     return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.download_name,

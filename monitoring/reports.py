@@ -20,6 +20,7 @@ from schools.models import Municipality
 
 from .pdf import render_pdf
 from .report_data import Period, report_data
+from .report_indicators import indicator_rows_for_report
 from .report_models import QuarterlyReport, ReportStatus, ReportTrigger
 
 logger = logging.getLogger(__name__)
@@ -124,9 +125,7 @@ def ensure_schedule(apps=None) -> None:
 
 
 def indicator_section(municipality: Municipality, period: Period) -> dict:
-    """Target indicators against their targets for the report (filled in by the indicators module)."""
-    from .report_indicators import indicator_rows_for_report
-
+    """Target indicators against their targets for the report, with the counts for the summary."""
     rows = indicator_rows_for_report(municipality, period)
     return {"indicators": rows, "indicator_counts": {
         "achieved": sum(1 for r in rows if r["status"] == "achieved"),

@@ -7,10 +7,6 @@ from schools.models import School
 from .models import Activity, ActivityReport, Evidence, ResponsibleParty, Roadmap, Section
 
 
-def _is_staff(user) -> bool:
-    return user.is_superuser or user.role == "staff"
-
-
 class SectionInline(admin.TabularInline):
     model = Section
     extra = 0
@@ -59,7 +55,7 @@ class ActivityReportAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if _is_staff(request.user):
+        if request.user.is_department_staff:
             return qs
         visible = Roadmap.objects.visible_to(request.user).values("pk")
         return qs.filter(Q(school__in=School.objects.visible_to(request.user))

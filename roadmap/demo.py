@@ -40,7 +40,7 @@ def _load_one(raw: dict, user) -> Roadmap | None:
             activity._history_user = user
             activity.save()
             names = item.get("responsible") or services.split_responsible(activity.responsible_text)
-            services._set_responsible(activity, municipality, names)
+            services.set_responsible(activity, municipality, names)
             if item.get("target_schools"):
                 activity.target_schools.set([schools[name] for name in item["target_schools"]])
     return roadmap

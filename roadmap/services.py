@@ -81,7 +81,7 @@ def split_responsible(text: str, vocabulary: Iterable[str] = ()) -> list[str]:
     return parties
 
 
-def _set_responsible(activity: Activity, municipality: Municipality, names: Iterable[str]) -> None:
+def set_responsible(activity: Activity, municipality: Municipality, names: Iterable[str]) -> None:
     parties = []
     for name in names:
         party, _ = ResponsibleParty.objects.get_or_create(municipality=municipality, name=name[:255])
@@ -91,11 +91,6 @@ def _set_responsible(activity: Activity, municipality: Municipality, names: Iter
 
 def _vocabulary(municipality: Municipality) -> list[str]:
     return list(ResponsibleParty.objects.filter(municipality=municipality).values_list("name", flat=True))
-
-
-def _with_reason(obj, reason: str) -> None:
-    if reason:
-        update_change_reason(obj, reason)
 
 
 # --- roadmaps -----------------------------------------------------------------------------------------------------
@@ -155,7 +150,7 @@ def roadmap_import(*, user, header: RoadmapHeaderData, table: RoadmapTable,
                                 target_scope=target_scope)
             activity._history_user = user
             activity.save()
-            _set_responsible(activity, roadmap.municipality, split_responsible(row.responsible_text, vocabulary))
+            set_responsible(activity, roadmap.municipality, split_responsible(row.responsible_text, vocabulary))
     return roadmap
 
 
@@ -257,14 +252,13 @@ def _apply_activity(activity: Activity, user, fields: dict, target_schools, risk
         activity.target_schools.set(target_schools)
     if risk_factors is not None:
         activity.risk_factors.set(risk_factors)
-    _set_responsible(activity, activity.roadmap.municipality,
+    set_responsible(activity, activity.roadmap.municipality,
                      split_responsible(activity.responsible_text, _vocabulary(activity.roadmap.municipality)))
     return activity
 
 
 @transaction.atomic
-def activity_create(*, section: Section, user, fields: dict, target_schools=None, risk_factors=None,
-                    after: Activity | None = None) -> Activity:
+def activity_create(*, section: Section, user, fields: dict, target_schools=None, risk_factors=None) -> Activity:
     activity = Activity(roadmap_id=section.roadmap_id, section=section,
                         position=_next_position(section.activities.all()))
     activity.roadmap = section.roadmap
@@ -315,7 +309,7 @@ def activity_move(*, activity: Activity, user, direction: int) -> bool:
         moved.position = _next_position(target.activities.all())
     moved._history_user = user
     moved.save(update_fields=["section", "position"])
-    _with_reason(moved, f"перенесено в раздел {target}")
+    update_change_reason(moved, f"перенесено в раздел {target}")
     return True
 
 
