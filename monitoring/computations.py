@@ -438,7 +438,6 @@ def _is_done(cell) -> bool:
           noun=ACTIVITIES, params="scope (municipal — только муниципальные дорожные карты, all — и школьные)")
 def roadmap_done_on_time(municipality, year, params) -> Result:
     from roadmap import selectors
-    from roadmap.models import ActivityReport
 
     calendar = calendar_year(year)
     today = selectors.today()
@@ -448,16 +447,11 @@ def roadmap_done_on_time(municipality, year, params) -> Result:
     if not roadmaps:
         return _none("нет утверждённых дорожных карт муниципалитета")
     on = min(date(calendar, 12, 31), today)
-    shnor = selectors.shnor_ids(municipality.pk)
     done, late = [], []
     for roadmap in roadmaps:
-        activities = list(roadmap.activities.select_related("roadmap", "section").prefetch_related("target_schools")
-                          .order_by("section__position", "position", "pk"))
-        reports = {(r.activity_id, r.school_id, r.year, r.quarter): r
-                   for r in ActivityReport.objects.filter(activity__in=activities)}
-        for activity in activities:
-            schools = selectors.target_school_ids(activity, shnor=shnor)
-            cells = [selectors.cell_for(activity, calendar, q, reports, on=on, schools=schools)
+        loaded = selectors.load(roadmap)
+        for activity in loaded.activities:
+            cells = [selectors.cell_for(activity, calendar, q, loaded.reports, on=on, schools=loaded.targets(activity))
                      for q in selectors.QUARTERS]
             due = [c for c in cells if any(d <= on for d in c.due)]
             if not due:

@@ -96,8 +96,9 @@ def _roadmaps(municipality: Municipality, period: Period) -> list[dict]:
     roadmaps = Roadmap.objects.filter(municipality=municipality, status=RoadmapStatus.APPROVED,
                                       period_start__lte=period.year, period_end__gte=period.year)
     for roadmap in roadmaps.order_by("scope", "title"):
-        sections = roadmap_selectors.section_summary(roadmap, period.year, period.quarter, on=on)
-        overdue = roadmap_selectors.overdue_activities(roadmap, on=on)
+        loaded = roadmap_selectors.load(roadmap)
+        sections = roadmap_selectors.section_summary(roadmap, period.year, period.quarter, on=on, loaded=loaded)
+        overdue = roadmap_selectors.overdue_activities(roadmap, on=on, loaded=loaded)
         result.append({"roadmap": roadmap, "sections": sections, "overdue": overdue,
                        "totals": {key: sum(s[key] for s in sections)
                                   for key in ("total", "due", "done", "in_progress", "overdue")}})
@@ -130,12 +131,12 @@ def _pages(pairs: list[tuple[School, SchoolStatus | None]], period: Period, *,
     """``only_due``: list only the activities with a deadline in the quarter or overdue (the quarterly report, one
     page per school; the whole roadmap is in its own chapter). The card of one school lists all."""
     latest = _latest_results([school.pk for school, _ in pairs], period)
-    on = status_date(period)
+    activities = roadmap_selectors.activities_for_schools([school for school, _ in pairs], on=status_date(period),
+                                                          year=period.year, quarter=period.quarter)
     pages = []
     for school, status in pairs:
         rows = latest.get(school.pk, [])
-        groups = roadmap_selectors.activities_for_school(school, on=on, year=period.year, quarter=period.quarter)
-        every = [row for group in groups for row in group["rows"]]
+        every = [row for group in activities[school.pk] for row in group["rows"]]
         shown = [r for r in every if r["cell"].due or r["cell"].overdue] if only_due else every
         pages.append(SchoolPage(school=school, status=status, results=rows, activity_total=len(every),
                                 results_year=rows[0].academic_year.label if rows else "", activities=shown))

@@ -202,7 +202,13 @@ class Activity(models.Model):
 
     @property
     def parsed_schedule(self) -> Schedule:
-        return Schedule.from_json(self.schedule) if self.schedule else parse_schedule(self.deadline_text)
+        """The stored schedule as an object, built once per instance (the progress pages ask for it in every
+        quarter); rebuilt when the deadline text of the instance changes."""
+        cached = self.__dict__.get("_parsed_schedule")
+        if cached is None or cached.text != (self.deadline_text or ""):
+            cached = Schedule.from_json(self.schedule) if self.schedule else parse_schedule(self.deadline_text)
+            self.__dict__["_parsed_schedule"] = cached
+        return cached
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

@@ -13,7 +13,16 @@ from indicators.choices import RunStatus
 from indicators.models import ClassificationRun, SchoolStatus
 from schools.models import School
 
-from .models import Activity, ActivityReport, ReportStatus, Roadmap, RoadmapScope, TargetScope
+from .models import (
+    Activity,
+    ActivityReport,
+    ReportStatus,
+    ResponsibleParty,
+    Roadmap,
+    RoadmapScope,
+    Section,
+    TargetScope,
+)
 from .schedule import due_dates, is_ongoing, quarter_bounds, quarter_of
 
 QUARTERS = (1, 2, 3, 4)
@@ -57,12 +66,18 @@ def shnor_ids(municipality_id: int) -> set[int]:
     return set(SchoolStatus.objects.filter(run=run, is_shnor=True).values_list("school_id", flat=True))
 
 
-def target_school_ids(activity: Activity, *, shnor: set[int] | None = None) -> set[int]:
+def active_school_ids(municipality_id: int) -> set[int]:
+    return set(School.objects.filter(municipality_id=municipality_id, is_active=True).values_list("pk", flat=True))
+
+
+def target_school_ids(activity: Activity, *, shnor: set[int] | None = None,
+                      all_ids: set[int] | None = None) -> set[int]:
+    """The schools an activity is aimed at. Callers going over many activities pass the municipality's ШНОР and
+    active schools, read once."""
     if activity.target_scope == TargetScope.SHNOR:
         return shnor if shnor is not None else shnor_ids(activity.roadmap.municipality_id)
     if activity.target_scope == TargetScope.ALL:
-        return set(School.objects.filter(municipality_id=activity.roadmap.municipality_id, is_active=True)
-                   .values_list("pk", flat=True))
+        return all_ids if all_ids is not None else active_school_ids(activity.roadmap.municipality_id)
     if activity.target_scope == TargetScope.LISTED:
         return {s.pk for s in activity.target_schools.all()}
     return set()
@@ -140,16 +155,33 @@ class MatrixRow:
         return any(c.overdue for c in self.cells)
 
 
-def progress_matrix(roadmap: Roadmap, year: int, *, on: date | None = None) -> dict:
-    on = on or today()
+@dataclass
+class Loaded:
+    """A roadmap's activities with everything their cells need: their reports and the municipality's ШНОР."""
+
+    activities: list[Activity]
+    reports: dict
+    shnor: set[int]
+    all_ids: set[int]
+
+    def targets(self, activity: Activity) -> set[int]:
+        return target_school_ids(activity, shnor=self.shnor, all_ids=self.all_ids)
+
+
+def load(roadmap: Roadmap) -> Loaded:
     activities = list(roadmap.activities.select_related("section", "roadmap").prefetch_related("target_schools")
                       .order_by("section__position", "position", "pk"))
-    reports = _reports_index(activities)
-    shnor = shnor_ids(roadmap.municipality_id)
+    return Loaded(activities, _reports_index(activities), shnor_ids(roadmap.municipality_id),
+                  active_school_ids(roadmap.municipality_id))
+
+
+def progress_matrix(roadmap: Roadmap, year: int, *, on: date | None = None, loaded: Loaded | None = None) -> dict:
+    on = on or today()
+    loaded = loaded or load(roadmap)
     rows, previous_section = [], None
-    for activity in activities:
-        schools = target_school_ids(activity, shnor=shnor)
-        cells = [cell_for(activity, year, q, reports, on=on, schools=schools) for q in QUARTERS]
+    for activity in loaded.activities:
+        schools = loaded.targets(activity)
+        cells = [cell_for(activity, year, q, loaded.reports, on=on, schools=schools) for q in QUARTERS]
         rows.append(MatrixRow(activity=activity, cells=cells, section_start=activity.section_id != previous_section))
         previous_section = activity.section_id
     years = list(range(roadmap.period_start, roadmap.period_end + 1))
@@ -163,23 +195,21 @@ def default_year(roadmap: Roadmap, on: date | None = None) -> int:
     return min(max(on.year, roadmap.period_start), roadmap.period_end)
 
 
-def overdue_activities(roadmap: Roadmap, *, on: date | None = None) -> list[tuple[Activity, list[Cell]]]:
+def overdue_activities(roadmap: Roadmap, *, on: date | None = None,
+                       loaded: Loaded | None = None) -> list[tuple[Activity, list[Cell]]]:
     """Activities with a due date before ``on`` in any quarter of the period that is not settled."""
     on = on or today()
-    activities = list(roadmap.activities.select_related("section", "roadmap").prefetch_related("target_schools")
-                      .order_by("section__position", "position", "pk"))
-    reports = _reports_index(activities)
-    shnor = shnor_ids(roadmap.municipality_id)
+    loaded = loaded or load(roadmap)
     last_year, last_quarter = quarter_of(on)
     result = []
-    for activity in activities:
-        schools = target_school_ids(activity, shnor=shnor)
+    for activity in loaded.activities:
+        schools = loaded.targets(activity)
         late = []
         for year in range(roadmap.period_start, min(roadmap.period_end, last_year) + 1):
             for quarter in QUARTERS:
                 if (year, quarter) > (last_year, last_quarter):
                     break
-                cell = cell_for(activity, year, quarter, reports, on=on, schools=schools)
+                cell = cell_for(activity, year, quarter, loaded.reports, on=on, schools=schools)
                 if cell.overdue:
                     late.append(cell)
         if late:
@@ -187,9 +217,10 @@ def overdue_activities(roadmap: Roadmap, *, on: date | None = None) -> list[tupl
     return result
 
 
-def section_summary(roadmap: Roadmap, year: int, quarter: int, *, on: date | None = None) -> list[dict]:
+def section_summary(roadmap: Roadmap, year: int, quarter: int, *, on: date | None = None,
+                    loaded: Loaded | None = None) -> list[dict]:
     """Per section: activities due in the quarter, done, in progress, overdue."""
-    matrix = progress_matrix(roadmap, year, on=on)
+    matrix = progress_matrix(roadmap, year, on=on, loaded=loaded)
     summary: dict[int, dict] = {}
     for row in matrix["rows"]:
         cell = row.cells[quarter - 1]
@@ -203,39 +234,46 @@ def section_summary(roadmap: Roadmap, year: int, quarter: int, *, on: date | Non
     return list(summary.values())
 
 
-def activities_for_school(school: School, *, on: date | None = None, year: int | None = None,
-                          quarter: int | None = None) -> list[dict]:
-    """What a principal reports on: the school's own roadmap and municipal activities aimed at the school, with
-    their state in a quarter (by default the quarter of ``on``; overdue is judged as of ``on``)."""
+def activities_for_schools(schools: list[School], *, on: date | None = None, year: int | None = None,
+                           quarter: int | None = None) -> dict[int, list[dict]]:
+    """For each school, what it reports on: its own school roadmap and the municipal activities aimed at it, grouped
+    by roadmap, with their state in a quarter (by default the quarter of ``on``; overdue is judged as of ``on``).
+    The activities and reports of each municipality are read once for all its schools."""
     on = on or today()
     if year is None or quarter is None:
         year, quarter = quarter_of(on)
-    shnor = shnor_ids(school.municipality_id)
-    candidates = (Activity.objects.select_related("roadmap", "section").prefetch_related("target_schools")
-                  .filter(roadmap__status__in=["approved", "draft"])
-                  .filter(roadmap__municipality_id=school.municipality_id)
-                  .order_by("roadmap_id", "section__position", "position"))
-    result = []
-    by_roadmap = defaultdict(list)
-    for activity in candidates:
-        if activity.roadmap.scope == RoadmapScope.SCHOOL:
-            if activity.roadmap.school_id != school.pk:
-                continue
-        elif school.pk not in target_school_ids(activity, shnor=shnor):
-            continue
-        by_roadmap[activity.roadmap].append(activity)
-    for roadmap, activities in by_roadmap.items():
-        reports = {(r.activity_id, r.year, r.quarter): r
-                   for r in ActivityReport.objects.filter(activity__in=activities, school=school)}
-        rows = []
-        for activity in activities:
-            # the school's own report is what counts here, on a school roadmap and on a municipal one alike
-            own = {(activity.pk, reporting_school(activity), year, quarter): reports[key]
-                   for key in [(activity.pk, year, quarter)] if key in reports}
-            cell = cell_for(activity, year, quarter, own, on=on, schools=set())
-            rows.append({"activity": activity, "cell": cell})
-        result.append({"roadmap": roadmap, "rows": rows})
+    result: dict[int, list[dict]] = {school.pk: [] for school in schools}
+    for municipality_id in {school.municipality_id for school in schools}:
+        ids = [school.pk for school in schools if school.municipality_id == municipality_id]
+        candidates = list(Activity.objects.select_related("roadmap", "section").prefetch_related("target_schools")
+                          .filter(roadmap__status__in=["approved", "draft"], roadmap__municipality_id=municipality_id)
+                          .order_by("roadmap_id", "section__position", "position"))
+        shnor, all_ids = shnor_ids(municipality_id), active_school_ids(municipality_id)
+        targets = {a.pk: target_school_ids(a, shnor=shnor, all_ids=all_ids) for a in candidates
+                   if a.roadmap.scope != RoadmapScope.SCHOOL}
+        reports = {(r.activity_id, r.school_id): r for r in ActivityReport.objects.filter(
+            activity__in=candidates, school_id__in=ids, year=year, quarter=quarter)}
+        for school_id in ids:
+            by_roadmap = defaultdict(list)
+            for activity in candidates:
+                aimed = (activity.roadmap.school_id == school_id if activity.roadmap.scope == RoadmapScope.SCHOOL
+                         else school_id in targets[activity.pk])
+                if aimed:
+                    by_roadmap[activity.roadmap].append(activity)
+            for roadmap, activities in by_roadmap.items():
+                rows = []
+                for activity in activities:
+                    # the school's own report is what counts here, on a school roadmap and a municipal one alike
+                    report = reports.get((activity.pk, school_id))
+                    own = {(activity.pk, reporting_school(activity), year, quarter): report} if report else {}
+                    rows.append({"activity": activity,
+                                 "cell": cell_for(activity, year, quarter, own, on=on, schools=set())})
+                result[school_id].append({"roadmap": roadmap, "rows": rows})
     return result
+
+
+def activities_for_school(school: School, **period) -> list[dict]:
+    return activities_for_schools([school], **period)[school.pk]
 
 
 def activity_history(activity: Activity) -> list[dict]:
@@ -272,12 +310,8 @@ def activity_history(activity: Activity) -> list[dict]:
 
 def _display(field: str, value) -> str:
     if field == "target_scope":
-        from .models import TargetScope as Scope
-
-        return dict(Scope.choices).get(value or "", value or "—")
+        return dict(TargetScope.choices).get(value or "", value or "—")
     if field == "section":
-        from .models import Section
-
         section = Section.objects.filter(pk=value).first()
         return str(section) if section else "—"
     return "—" if value in (None, "") else str(value)
@@ -289,7 +323,5 @@ def _m2m_names(field: str, rows) -> list[str]:
     if field == "target_schools":
         ids = [r["school"] for r in rows]
         return [str(s) for s in School.objects.filter(pk__in=ids)]
-    from .models import ResponsibleParty
-
     ids = [r["responsibleparty"] for r in rows]
     return [p.name for p in ResponsibleParty.objects.filter(pk__in=ids)]

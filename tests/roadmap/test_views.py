@@ -281,10 +281,11 @@ def test_pages_do_not_query_per_activity(client_as, staff_user, section, school)
 
     def add(n):
         for i in range(n):
+            scope = ("listed", "all", "shnor")[i % 3]  # every way of aiming at schools
             services.activity_create(section=section, user=staff_user, fields={
                 "number": f"1.{i}", "title": f"Мероприятие {i}", "deadline_text": "ежеквартально",
-                "responsible_text": "Управление образования МКУ КРО", "target_scope": "listed"},
-                target_schools=[school])
+                "responsible_text": "Управление образования МКУ КРО", "target_scope": scope},
+                target_schools=[school] if scope == "listed" else None)
 
     add(3)
     few = counts()
