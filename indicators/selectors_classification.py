@@ -63,8 +63,9 @@ def _category(status: SchoolStatus) -> str:
     return "none"
 
 
-def quadrant(run: ClassificationRun, statuses: list[SchoolStatus]) -> dict | None:
-    """The ОИП × ИСБШ chart with the threshold and the means, and the table behind it."""
+def quadrant(run: ClassificationRun, statuses: list[SchoolStatus], href=None) -> dict | None:
+    """The ОИП × ИСБШ chart with the threshold and the means, and the table behind it. ``href(status)`` gives the
+    link of a point (by default the school's status page)."""
     from portal.charts import quadrant_chart
 
     points = [s for s in statuses if s.oip is not None and s.isbs is not None]
@@ -83,7 +84,7 @@ def quadrant(run: ClassificationRun, statuses: list[SchoolStatus]) -> dict | Non
                         "mean"))
     svg = quadrant_chart(
         [{"x": float(s.oip), "y": float(s.isbs), "label": s.school.short_name, "category": _category(s),
-          "href": reverse("indicators:school_statuses", args=[s.school_id])} for s in points],
+          "href": href(s) if href else reverse("indicators:school_statuses", args=[s.school_id])} for s in points],
         chart_id=f"quadrant-{run.pk}", title=f"ОИП и ИСБШ школ: {run.municipality}, {run.academic_year}",
         x_label="ОИП (общий интегральный показатель)", y_label="ИСБШ (индекс социального благополучия)",
         x_lines=x_lines, y_lines=y_lines)

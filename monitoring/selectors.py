@@ -175,7 +175,7 @@ def indicator_chart(indicator: TargetIndicator, periods: list[ValueRow], *, smal
                      y_range=y_range, width=420 if small else 760, height=220 if small else 320,
                      unit="%" if indicator.unit == Unit.PERCENT else "")
     table = line_table(series, categories=categories, target=target)
-    return {"svg": svg, "headers": table["headers"], "rows": table["rows"], "caption": title}
+    return {"svg": svg, "headers": table["headers"], "rows": table["rows"], "caption": title, "small": small}
 
 
 def _by_indicator(model, indicators) -> dict[int, list]:

@@ -3,7 +3,6 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from schools.models import Municipality, School
@@ -66,17 +65,6 @@ def principal_home(request):
 def curator_home(request):
     schools = school_list_for(request.user)
     return render(request, "portal/home_curator.html", {"schools": schools})
-
-
-@login_not_required
-@require_GET
-@cache_page(60)
-def public_index(request):
-    """The open page: only aggregates per municipality, never personal data."""
-    municipalities = Municipality.objects.annotate(
-        school_count=Count("schools", filter=Q(schools__is_active=True)),
-    ).order_by("name")
-    return render(request, "public/index.html", {"municipalities": municipalities})
 
 
 @login_not_required

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from portal.cells import put_text, xlsx_text
 
 from .tables import IMPLICIT_SECTION_TITLE, RoadmapTable, SectionRow
 
@@ -28,8 +29,6 @@ COLUMNS = (
     ("Ожидаемый результат", 35, 5.3),
 )
 STATUS_WIDTH = 22
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CELL_LIMIT = 32767
 FONT_NAME = "Times New Roman"
 
 
@@ -90,21 +89,6 @@ def _written_sections(table: RoadmapTable) -> list[tuple[SectionRow, bool]]:
 # Excel
 
 
-def _safe_text(value: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", value or "")
-    return text[:XLSX_CELL_LIMIT]
-
-
-def _put(cell, value: str) -> None:
-    """Write text so that Excel shows it as it is: a value starting with «=», «+», «-» or «@» is stored as a
-    string with the quote prefix (what typing an apostrophe first does), never as a formula."""
-    text = _safe_text(value)
-    cell.value = text
-    if text.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
 def _row_height(values: list[str], widths: list[float]) -> float:
     lines = 1
     for value, width in zip(values, widths, strict=True):
@@ -134,7 +118,7 @@ def export_xlsx(header: RoadmapHeader, table: RoadmapTable, *, reports: dict[str
     total_width = sum(widths)
 
     row = 1
-    _put(sheet.cell(row=row, column=1), header.title)
+    put_text(sheet.cell(row=row, column=1), header.title)
     sheet.merge_cells(f"A{row}:{last}{row}")
     sheet.cell(row=row, column=1).font = Font(name=FONT_NAME, bold=True, size=14)
     sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -145,7 +129,7 @@ def export_xlsx(header: RoadmapHeader, table: RoadmapTable, *, reports: dict[str
         lines.append("Утверждена " + approval)
     for line in lines:
         row += 1
-        _put(sheet.cell(row=row, column=1), line)
+        put_text(sheet.cell(row=row, column=1), line)
         sheet.merge_cells(f"A{row}:{last}{row}")
         sheet.cell(row=row, column=1).font = Font(name=FONT_NAME, size=11)
         sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
@@ -165,7 +149,7 @@ def export_xlsx(header: RoadmapHeader, table: RoadmapTable, *, reports: dict[str
         if with_heading:
             row += 1
             cell = sheet.cell(row=row, column=1)
-            _put(cell, section_heading(section))
+            put_text(cell, section_heading(section))
             cell.font = Font(name=FONT_NAME, bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             for index in range(1, len(headers) + 1):
@@ -181,7 +165,7 @@ def export_xlsx(header: RoadmapHeader, table: RoadmapTable, *, reports: dict[str
                 values.append(reports.get(activity.number, ""))
             for index, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row, column=index)
-                _put(cell, value)
+                put_text(cell, value)
                 cell.font = Font(name=FONT_NAME)
                 cell.alignment = wrap
                 cell.border = border
@@ -205,7 +189,7 @@ def export_xlsx(header: RoadmapHeader, table: RoadmapTable, *, reports: dict[str
 
 def _docx_text(value: str) -> str:
     """Word XML refuses control characters; drop them."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value or "")
+    return xlsx_text(value)
 
 
 def _set_fonts(document) -> None:

@@ -53,7 +53,9 @@ def load(report: dict) -> None:
     for raw_m in data["municipalities"]:
         municipality, _ = Municipality.objects.update_or_create(
             name=raw_m["name"], defaults={"short_name": raw_m.get("short_name", ""),
-                                          "region": raw_m.get("region", "")})
+                                          "region": raw_m.get("region", ""),
+                                          # the programme itself publishes its schools' ОИП and ИСБШ
+                                          "publish_school_cards": raw_m.get("publish_school_cards", False)})
         for raw in raw_m["schools"]:
             school, _ = School.objects.update_or_create(
                 municipality=municipality, name=raw["name"], defaults=_school_defaults(raw))

@@ -21,7 +21,11 @@ MATRIX = {
     ("curator_home", None): row(302, 403, 403, 200),
     ("login", None): row(200, 302, 302, 302),
     ("logout", None): row(302, 405, 405, 405),
-    ("public_index", None): row(200, 200, 200, 200),
+    ("public:index", None): row(200, 200, 200, 200),
+    ("public:municipality", "public_municipality"): row(200, 200, 200, 200),
+    ("public:school", "public_school"): row(200, 200, 200, 200),
+    ("public:school", "unpublished_school"): row(404, 404, 404, 404),
+    ("public:download", "public_download"): row(200, 200, 200, 200),
     ("health", None): row(200, 200, 200, 200),
     ("schools:school_list", None): row(302, 200, 200, 200),
     ("schools:school_create", None): row(302, 200, 403, 403),
@@ -133,6 +137,8 @@ def test_role_url_matrix(client, client_as, user_by_role, school, other_school, 
 def _kwargs(scope, school, other_school, staff):
     if scope is None:
         return {}
+    if scope.startswith(("public_", "unpublished_")):
+        return _public_kwargs(scope, school)
     if scope == "template":
         return {"key": "template_vpr"}
     if scope == "methodology":
@@ -208,6 +214,17 @@ def _report_kwargs(scope, school):
     report.file.save("report.pdf", ContentFile(b"%PDF-1.7"), save=False)
     report.save()
     return {"pk": report.pk}
+
+
+def _public_kwargs(scope, school):
+    municipality = school.municipality
+    if scope == "public_municipality":
+        return {"pk": municipality.pk}
+    if scope == "public_download":
+        return {"pk": municipality.pk, "dataset": "indicators", "fmt": "csv"}
+    municipality.publish_school_cards = scope == "public_school"
+    municipality.save()
+    return {"pk": municipality.pk, "school_pk": school.pk}
 
 
 MONITORING_SCOPES = {"indicator", "foreign_indicator"}

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "indicators",
     "roadmap",
     "monitoring",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="portal.urls")
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -201,3 +202,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Open pages: how long a built page is kept (it is invalidated on every change anyway) and the smallest group
+# whose results are published on a school's open card.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=3600)
+PUBLIC_MIN_PARTICIPANTS = env.int("PUBLIC_MIN_PARTICIPANTS", default=5)

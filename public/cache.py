@@ -1,0 +1,53 @@
+"""The open pages are cached per municipality and invalidated by bumping a version number.
+
+Every change that the open pages show (a finished classification run, an indicator, its targets and values,
+the municipality's publication setting, a school's name) bumps the version of its municipality; the cached page
+and downloads are keyed by that version, so a stale copy is never served again. The version lives in the cache
+itself: with several server processes the cache must be shared (Redis, ``CACHE_URL``), which it is in production.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "public:version:{}"
+INDEX = "index"
+
+
+def timeout() -> int:
+    return getattr(settings, "PUBLIC_CACHE_SECONDS", 3600)
+
+
+def version(municipality_id) -> int:
+    """The current version of a municipality's open data (``INDEX`` for the list of municipalities)."""
+    key = VERSION_KEY.format(municipality_id)
+    value = cache.get(key)
+    if value is None:  # first use or evicted: a fresh number never used before, so no old copy can match it
+        cache.add(key, time.time_ns(), None)
+        value = cache.get(key, 0)
+    return value
+
+
+def bump(*municipality_ids) -> None:
+    """Invalidate the open pages of these municipalities and the list of municipalities."""
+    for municipality_id in {*municipality_ids, INDEX}:
+        key = VERSION_KEY.format(municipality_id)
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (or evicted): a fresh number invalidates whatever was keyed before
+            cache.set(key, time.time_ns(), None)
+
+
+def cached(name: str, municipality_id, build: Callable[[], object]) -> tuple[object, int]:
+    """``build()`` kept under the municipality's current version; returns the value and the version."""
+    current = version(municipality_id)
+    key = f"public:{name}:{municipality_id}:{current}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout())
+    return value, current
