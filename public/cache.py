@@ -42,12 +42,22 @@ def bump(*municipality_ids) -> None:
             cache.set(key, time.time_ns(), None)
 
 
+# The last value of each page in this process, with its version: a page that has not changed is served without
+# fetching it from the shared cache again (only its version, a few bytes, is read).
+_local: dict[str, tuple[int, object]] = {}
+
+
 def cached(name: str, municipality_id, build: Callable[[], object]) -> tuple[object, int]:
     """``build()`` kept under the municipality's current version; returns the value and the version."""
     current = version(municipality_id)
-    key = f"public:{name}:{municipality_id}:{current}"
+    slot = f"{name}:{municipality_id}"
+    hit = _local.get(slot)
+    if hit is not None and hit[0] == current:
+        return hit[1], current
+    key = f"public:{slot}:{current}"
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, timeout())
+    _local[slot] = (current, value)
     return value, current

@@ -14,7 +14,7 @@ from .cache import INDEX, cached
 BROWSER_SECONDS = 60
 
 
-def _respond(request, body: bytes | str, version: int, scope, content_type: str = "text/html; charset=utf-8",
+def _respond(request, body: bytes, version: int, scope, content_type: str = "text/html; charset=utf-8",
              filename: str | None = None) -> HttpResponse:
     etag = f'"public-{scope}-{version}"'
     if etag in request.headers.get("If-None-Match", ""):
@@ -33,7 +33,7 @@ def _respond(request, body: bytes | str, version: int, scope, content_type: str 
 def index(request):
     """The municipalities: choose one to see its indicators."""
     html, version = cached("index", INDEX, lambda: render_to_string(
-        "public/index.html", selectors.index_page(), request=request))
+        "public/index.html", selectors.index_page(), request=request).encode())
     return _respond(request, html, version, INDEX)
 
 
@@ -43,7 +43,7 @@ def municipality(request, pk: int):
     def build():
         page = selectors.municipality_page(selectors.access_municipality(pk))
         return render_to_string("public/municipality.html", {"page": page, "m": page.municipality,
-                                                              "built_at": timezone.now()}, request=request)
+                                                              "built_at": timezone.now()}, request=request).encode()
 
     html, version = cached("page", pk, build)
     return _respond(request, html, version, pk)
@@ -54,7 +54,7 @@ def municipality(request, pk: int):
 def school(request, pk: int, school_pk: int):
     def build():
         return render_to_string("public/school.html", selectors.school_page(selectors.access_school(pk, school_pk)),
-                                request=request)
+                                request=request).encode()
 
     html, version = cached(f"school-{school_pk}", pk, build)
     return _respond(request, html, version, f"{pk}-{school_pk}")
