@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.choices import Role
 from roadmap import services
@@ -50,8 +51,7 @@ def test_staff_edit_roadmap_in_place(live_server, page, municipal_roadmap):
     form = page.locator("[data-testid=activity-form-row]")
     form.get_by_label("Мероприятие", exact=True).fill("Заседание Совета УО по вопросам качества образования.")
     form.get_by_label("Сроки исполнения", exact=True).fill("ежегодно (август)")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=schedule-hint]').textContent.includes('август')")
+    expect(page.get_by_test_id("schedule-hint")).to_contain_text("август")
     form.get_by_label("Ответственные", exact=True).fill("Управление образования")
     form.get_by_role("button", name="Сохранить").click()
     page.wait_for_selector("[data-testid=activity-row][data-number='1.3']")
@@ -70,8 +70,10 @@ def test_staff_edit_roadmap_in_place(live_server, page, municipal_roadmap):
 
     # reorder: 1.3 goes above 1.2
     page.get_by_role("button", name="Мероприятие 1.3 выше").click()
-    page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid=activity-row]'))
-        .map(r => r.dataset.number).join() === '1.1,1.3,1.2'""")
+    rows = page.locator("[data-testid=activity-row]")  # the page's policy forbids eval: locator assertions poll
+    expect(rows.nth(1)).to_have_attribute("data-number", "1.3")
+    expect(rows.nth(2)).to_have_attribute("data-number", "1.2")
+    expect(rows).to_have_count(3)
     assert page.evaluate("window.__noReload") is True
 
     # reload: the order and the deadline were saved

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -79,3 +80,28 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
             "call_command('check', deploy=True, fail_level='WARNING')")
     result = run_python(code, PROD, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/login/", "/public/", "/admin/login/"])
+def test_security_headers_on_every_page(client, path):
+    response = client.get(path)
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_no_inline_scripts_or_handlers_in_templates():
+    """The policy allows scripts from the portal's own files only: an inline script or on…= handler would not run."""
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    offenders = []
+    for template in root.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+=\"", text):
+            offenders.append(str(template.relative_to(root)))
+    assert not offenders, offenders
