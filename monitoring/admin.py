@@ -1,19 +1,21 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from schools.admin import MunicipalityScopedMixin
+
 from .models import IndicatorValue, TargetIndicator, TargetValue
 from .report_models import QuarterlyReport
-from .selectors import municipalities_for
 
 
-class TargetValueInline(admin.TabularInline):
+class TargetValueInline(MunicipalityScopedMixin, admin.TabularInline):
+    municipality_path = "indicator__municipality"
     model = TargetValue
     extra = 0
     fields = ["year", "academic_year", "comparison", "target", "text"]
 
 
 @admin.register(TargetIndicator)
-class TargetIndicatorAdmin(SimpleHistoryAdmin):
+class TargetIndicatorAdmin(MunicipalityScopedMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "municipality", "unit", "kind", "computation", "period_kind"]
     list_filter = ["municipality", "kind", "unit"]
     search_fields = ["code", "name"]
@@ -23,7 +25,8 @@ class TargetIndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(SimpleHistoryAdmin):
+class IndicatorValueAdmin(MunicipalityScopedMixin, SimpleHistoryAdmin):
+    municipality_path = "indicator__municipality"
     list_display = ["indicator", "year", "academic_year", "value", "numerator", "denominator", "source", "author"]
     list_filter = ["source", "indicator__municipality"]
     list_select_related = ["indicator", "academic_year", "author"]
@@ -31,7 +34,7 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(QuarterlyReport)
-class QuarterlyReportAdmin(admin.ModelAdmin):
+class QuarterlyReportAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     list_display = ["municipality", "year", "quarter", "version", "status", "trigger", "created_at", "duration_ms"]
     list_filter = ["status", "trigger", "year", "quarter", "municipality"]
     list_select_related = ["municipality"]
@@ -39,7 +42,3 @@ class QuarterlyReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # reports are requested on the «Отчёты» page, which queues the rendering
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(municipality__in=municipalities_for(request.user))

@@ -50,6 +50,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CURATOR: (
         "schools.view_municipality",
         "schools.view_school",
+        "schools.change_school",  # in the admin, without municipality, curators and «действующая»
+        "schools.view_visitnote",
+        "schools.add_visitnote",
+        "schools.change_visitnote",
+        "schools.delete_visitnote",
         "schools.view_schoolyearprofile",
         "schools.change_schoolyearprofile",
         "indicators.view_indexvalue",

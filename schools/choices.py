@@ -27,3 +27,10 @@ TYPOLOGY_FLAGS = {
     "flag_high_deviance": "Высокий уровень девиантности",
     "flag_low_staff_potential": "Низкий уровень кадрового потенциала",
 }
+
+
+class VisitFormat(models.TextChoices):
+    ON_SITE = "on_site", "очный визит"
+    REMOTE = "remote", "дистанционная встреча"
+    SEMINAR = "seminar", "методический семинар"
+    OTHER = "other", "иное"

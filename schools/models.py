@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 from portal.choices import Role
 from portal.models import TimeStampedModel
 
-from .choices import TYPOLOGY_FLAGS, Locality, SchoolKind
+from .choices import TYPOLOGY_FLAGS, Locality, SchoolKind, VisitFormat
 
 fis_oko_login_validator = RegexValidator(
     r"^edu\d{6}$", "Логин ФИС ОКО имеет вид eduNNNNNN: «edu» и шесть цифр."
@@ -265,3 +265,34 @@ class SchoolRiskProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.school}: {self.factor.name} — {self.get_level_display()}"
+
+
+class VisitNote(TimeStampedModel):
+    """A curator's visit to a school (or a meeting with it): what was discussed, what was advised, what must follow."""
+
+    school = models.ForeignKey(School, verbose_name="школа", on_delete=models.CASCADE, related_name="visit_notes")
+    date = models.DateField("дата")
+    format = models.CharField("формат", max_length=10, choices=VisitFormat.choices, default=VisitFormat.ON_SITE)
+    topics = models.TextField("обсуждённые вопросы")
+    recommendations = models.TextField("рекомендации", blank=True)
+    follow_up = models.TextField("что нужно сделать", blank=True)
+    follow_up_due = models.DateField("срок выполнения", null=True, blank=True)
+    follow_up_done = models.BooleanField("выполнено", default=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="автор", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="visit_notes")
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = "визит куратора"
+        verbose_name_plural = "визиты куратора"
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        when = f" {self.date:%d.%m.%Y}" if self.date else ""
+        return f"{self.school}: {self.get_format_display()}{when}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.follow_up.strip() and (self.follow_up_due or self.follow_up_done):
+            raise ValidationError({"follow_up": "Укажите, что нужно сделать: без этого срок и отметка о "
+                                                "выполнении не имеют смысла."})

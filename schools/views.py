@@ -51,6 +51,7 @@ def school_create(request):
     return render(request, "schools/school_form.html", {"form": form, "school": None})
 
 
+@role_required(Role.STAFF)  # curators also hold change_school, for the admin, where some fields are read-only
 @permission_required("schools.change_school", raise_exception=True)
 def school_edit(request, pk: int):
     school = selectors.access_school(request.user, pk)

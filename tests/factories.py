@@ -1,9 +1,11 @@
+import datetime
+
 import factory
 
 from portal.choices import Role
 from portal.services import user_create
-from schools.choices import Locality, SchoolKind
-from schools.models import AcademicYear, Municipality, School, SchoolYearProfile
+from schools.choices import Locality, SchoolKind, VisitFormat
+from schools.models import AcademicYear, Municipality, School, SchoolYearProfile, VisitNote
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):
@@ -45,6 +47,19 @@ class SchoolYearProfileFactory(factory.django.DjangoModelFactory):
     academic_year = factory.SubFactory(AcademicYearFactory)
     students = 200
     teachers = 20
+
+
+class VisitNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitNote
+
+    school = factory.SubFactory(SchoolFactory)
+    date = datetime.date(2025, 3, 12)
+    format = VisitFormat.ON_SITE
+    topics = "Анализ результатов ВПР по математике, план адресной помощи"
+    recommendations = "Провести педсовет по итогам ВПР"
+    follow_up = "Представить план мероприятий по повышению качества"
+    follow_up_due = datetime.date(2025, 4, 1)
 
 
 _user_counter = iter(range(1, 10**6))
