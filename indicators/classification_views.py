@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal.htmx import is_partial
 from schools.models import AcademicYear, Municipality
-from schools.selectors import access_school
+from schools.selectors import access_school, municipality_list_for
 
 from . import selectors_classification as sel
 from .choices import RunTrigger
@@ -22,30 +22,44 @@ from .runs import run_request
 
 @permission_required("indicators.view_classificationrun", raise_exception=True)
 def classification_index(request):
-    context = sel.classification_page(request.GET)
+    context = sel.classification_page(request.GET, municipalities=municipality_list_for(request.user))
     template = "indicators/htmx/run_list.html" if is_partial(request) else "indicators/classification.html"
     return render(request, template, context)
+
+
+def _pk(raw) -> int:
+    """A key from the form; anything but digits finds nothing (404), never a 500."""
+    return int(raw) if str(raw or "").isdigit() else 0
 
 
 @require_POST
 @permission_required("indicators.add_classificationrun", raise_exception=True)
 def run_create(request):
-    municipality = get_object_or_404(Municipality, pk=request.POST.get("municipality"))
-    year = get_object_or_404(AcademicYear, pk=request.POST.get("year"))
-    run_request(municipality=municipality, academic_year=year, trigger=RunTrigger.MANUAL, user=request.user)
-    messages.success(request, "Пересчёт поставлен в очередь; страница обновится, когда он завершится.")
+    municipality = get_object_or_404(municipality_list_for(request.user), pk=_pk(request.POST.get("municipality")))
+    year = get_object_or_404(AcademicYear, pk=_pk(request.POST.get("year")))
+    run = run_request(municipality=municipality, academic_year=year, trigger=RunTrigger.MANUAL, user=request.user)
+    if run.error:  # the broker did not take the task: the run waits for the sweep
+        messages.warning(request, run.error)
+    else:
+        messages.success(request, "Пересчёт поставлен в очередь; страница обновится, когда он завершится.")
     return redirect(f"{sel.index_url()}?municipality={municipality.pk}&year={year.pk}")
+
+
+def _access_run(user, pk: int) -> ClassificationRun:
+    """The run if it is of a municipality the user sees; Http404 for missing and forbidden alike."""
+    runs = ClassificationRun.objects.filter(municipality__in=municipality_list_for(user))
+    return get_object_or_404(runs.select_related("municipality", "academic_year"), pk=pk)
 
 
 @permission_required("indicators.view_classificationrun", raise_exception=True)
 def run_detail(request, pk: int):
-    run = get_object_or_404(ClassificationRun.objects.select_related("municipality", "academic_year"), pk=pk)
+    run = _access_run(request.user, pk)
     return render(request, "indicators/run_detail.html", sel.run_page(run, request.GET))
 
 
 @permission_required("indicators.view_classificationrun", raise_exception=True)
 def run_diff(request, pk: int):
-    run = get_object_or_404(ClassificationRun, pk=pk)
+    run = _access_run(request.user, pk)
     other = sel.run_to_compare(run, request.GET.get("against"))
     return render(request, "indicators/run_diff.html", sel.diff_page(run, other))
 

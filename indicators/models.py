@@ -27,6 +27,9 @@ class IndexValue(TimeStampedModel):
     value = models.DecimalField("значение", max_digits=7, decimal_places=2)
     components = models.JSONField("составляющие", default=dict, blank=True)
     source_note = models.CharField("откуда взято", max_length=300, blank=True)
+    # who changed which value, when, from what: imports of published lists and edits in the admin (the audit
+    # reads it). Computed values are written in bulk (index_compute) and leave rows here only when deleted.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         verbose_name = "значение индекса"
@@ -279,6 +282,7 @@ class ClassificationRun(models.Model):
     status = models.CharField("состояние", max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
     error = models.TextField("ошибка", blank=True)
     created_at = models.DateTimeField("поставлен", auto_now_add=True)
+    queued_at = models.DateTimeField("отправлен в очередь", null=True, blank=True)
     started_at = models.DateTimeField("начат", null=True, blank=True)
     finished_at = models.DateTimeField("завершён", null=True, blank=True)
     duration_ms = models.PositiveIntegerField("длительность, мс", null=True, blank=True)

@@ -8,10 +8,12 @@ import time
 import zlib
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.queueing import QUEUE_DOWN_NOTE, SWEEP_BATCH, send, send_each, sweep_cutoff, waiting_since
 from schools.choices import TYPOLOGY_FLAGS
 from schools.models import AcademicYear, Municipality, School, SchoolYearProfile
 
@@ -23,6 +25,7 @@ from .objectivity import ObjectivityLimits, check_all, is_biased
 from .objectivity_inputs import objectivity_groups
 
 RESULT_YEARS = 3  # the run looks at the results of the year and the two before it
+SWEEP_TASK = "Повторная отправка ожидающих расчётов классификации"
 
 
 def methodology_for(municipality: Municipality) -> Methodology:
@@ -102,21 +105,42 @@ def _fingerprint(facts: list[SchoolFacts], snapshot: dict) -> str:
 
 def run_request(*, municipality: Municipality, academic_year: AcademicYear, trigger: str, user=None,
                 methodology: Methodology | None = None) -> ClassificationRun:
-    """Create a pending run and queue its computation after the commit."""
-    from .tasks import classification_run_task
-
+    """Create a pending run and queue its computation after the commit (a broker that is down leaves it pending,
+    with ``error`` saying so, for the sweep)."""
     run = ClassificationRun.objects.create(municipality=municipality, academic_year=academic_year,
                                            methodology=methodology, trigger=trigger, started_by=user)
-    classification_run_task.delay_on_commit(run.pk)
+    transaction.on_commit(partial(run_send, run))
     return run
+
+
+def run_send(run: ClassificationRun) -> bool:
+    """Send the run to the queue; the row (and the instance) records whether the broker took it."""
+    from .tasks import classification_run_task
+
+    sent = send(classification_run_task, run.pk) is not None
+    run.queued_at, run.error = (timezone.now(), "") if sent else (run.queued_at, QUEUE_DOWN_NOTE)
+    ClassificationRun.objects.filter(pk=run.pk, status=RunStatus.PENDING).update(queued_at=run.queued_at,
+                                                                                 error=run.error)
+    return sent
+
+
+def sweep_pending_runs() -> int:
+    """Send again the runs left pending for PORTAL_PENDING_SWEEP_MINUTES: the broker was down when they were
+    requested, or it lost their message. A run that is computed meanwhile is left as it is by ``run_execute``."""
+    stale = (ClassificationRun.objects.filter(waiting_since(sweep_cutoff()), status=RunStatus.PENDING)
+             .order_by("created_at")[:SWEEP_BATCH])
+    return send_each(stale, run_send)
+
+
+def lock_key(municipality_id: int, year_id: int) -> int:
+    return zlib.crc32(f"classification:{municipality_id}:{year_id}".encode())
 
 
 def _lock(municipality_id: int, year_id: int) -> None:
     """Serialise runs of the same municipality and year (PostgreSQL advisory lock; SQLite has one writer)."""
     if connection.vendor == "postgresql":
-        key = zlib.crc32(f"classification:{municipality_id}:{year_id}".encode())
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(municipality_id, year_id)])
 
 
 def _snapshot(methodology: Methodology, overrides: dict) -> dict:
@@ -132,6 +156,9 @@ def run_execute(*, run: ClassificationRun, overrides: dict | None = None) -> Cla
     started = time.perf_counter()
     with transaction.atomic():
         _lock(run.municipality_id, run.academic_year_id)
+        if ClassificationRun.objects.filter(pk=run.pk, status=RunStatus.DONE).exists():
+            run.refresh_from_db()  # a copy of the task (redelivered, or sent again by the sweep) finished it
+            return run
         methodology = run.methodology or methodology_for(run.municipality)
         snapshot = _snapshot(methodology, overrides or {})
         computed = indices_compute(municipality=run.municipality, academic_year=run.academic_year,
@@ -152,7 +179,7 @@ def run_execute(*, run: ClassificationRun, overrides: dict | None = None) -> Cla
         run.inputs = {"schools": len(facts), "with_oip": sum(f.oip is not None for f in facts),
                       "with_isbs": sum(f.isbs is not None for f in facts),
                       "with_results": sum(bool(f.procedures) for f in facts)}
-        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+        run.status, run.finished_at, run.error = RunStatus.DONE, timezone.now(), ""
         run.started_at = run.started_at or run.finished_at
         run.duration_ms = int((time.perf_counter() - started) * 1000)
         run.save()

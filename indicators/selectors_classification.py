@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from schools.models import AcademicYear, Municipality, School
+from schools.models import AcademicYear, School
 
 from .choices import RunStatus
 from .models import ClassificationRun, SchoolStatus
@@ -24,10 +24,11 @@ def _pick(model, raw, fallback):
         return fallback
 
 
-def classification_page(params) -> dict:
-    municipalities = list(Municipality.objects.order_by("name"))
+def classification_page(params, *, municipalities) -> dict:
+    """``municipalities``: those the user may see; another one asked for in ``params`` gives the default."""
+    municipalities = list(municipalities)
     default = next((m for m in municipalities if years_with_data(m)), municipalities[0] if municipalities else None)
-    municipality = _pick(Municipality, params.get("municipality"), default)
+    municipality = next((m for m in municipalities if str(m.pk) == params.get("municipality")), default)
     years = years_with_data(municipality) if municipality else []
     year = _pick(AcademicYear, params.get("year"), years[0] if years else None)
     run = latest_run(municipality, year) if municipality and year else None
@@ -107,7 +108,9 @@ def _previous(run: ClassificationRun) -> ClassificationRun | None:
 
 def run_to_compare(run: ClassificationRun, raw) -> ClassificationRun | None:
     if raw:
-        return ClassificationRun.objects.filter(pk=raw, status=RunStatus.DONE).first()
+        if not str(raw).isdigit():
+            return None
+        return ClassificationRun.objects.filter(pk=raw, status=RunStatus.DONE, municipality=run.municipality_id).first()
     return _previous(run)
 
 

@@ -41,6 +41,7 @@ class QuarterlyReport(models.Model):
     attempts = models.PositiveSmallIntegerField("попыток", default=0)
     error = models.TextField("причина ошибки", blank=True)
     created_at = models.DateTimeField("заказан", auto_now_add=True)
+    queued_at = models.DateTimeField("отправлен в очередь", null=True, blank=True)
     started_at = models.DateTimeField("начат", null=True, blank=True)
     finished_at = models.DateTimeField("готов", null=True, blank=True)
     duration_ms = models.PositiveIntegerField("длительность, мс", null=True, blank=True)

@@ -32,3 +32,11 @@ def quarter_end_reports_task() -> int:
     from .reports import quarter_end_requests
 
     return quarter_end_requests()
+
+
+@shared_task(name="monitoring.sweep_pending_reports")
+def sweep_pending_reports_task() -> int:
+    """Beat, every two minutes: send again the reports that still wait for the queue (see portal.queueing)."""
+    from .reports import sweep_pending_reports
+
+    return sweep_pending_reports()

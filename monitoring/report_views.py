@@ -65,7 +65,12 @@ def report_create(request):
         messages.error(request, str(exc))
         return redirect("reports:report_list")
     report = reports.request_report(municipality=municipality, period=period, user=request.user)
-    messages.success(request, f"Отчёт «{municipality}», {period.label} поставлен в очередь (версия {report.version}).")
+    if report.error:  # the broker did not take the task: the report waits for the sweep
+        messages.warning(request, f"Отчёт «{municipality}», {period.label} (версия {report.version}) сохранён. "
+                                  f"{report.error}")
+    else:
+        messages.success(request, f"Отчёт «{municipality}», {period.label} поставлен в очередь (версия "
+                                  f"{report.version}).")
     return redirect("reports:report_list")
 
 

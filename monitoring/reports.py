@@ -5,9 +5,11 @@ A report is never overwritten: each request makes a new version, so what was sen
 
 from __future__ import annotations
 
-import logging
 import time
+from datetime import timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from indicators.choices import RunStatus
 from indicators.models import ClassificationRun
+from portal.queueing import QUEUE_DOWN_NOTE, SWEEP_BATCH, send, send_each, sweep_cutoff, waiting_since
 from roadmap.models import Roadmap, RoadmapStatus
 from schools.models import Municipality
 
@@ -23,16 +26,14 @@ from .report_data import Period, report_data
 from .report_indicators import indicator_rows_for_report
 from .report_models import QuarterlyReport, ReportStatus, ReportTrigger
 
-logger = logging.getLogger(__name__)
 QUARTER_END_TASK = "Квартальные отчёты по окончании квартала"
+SWEEP_TASK = "Повторная отправка ожидающих квартальных отчётов"
 
 
 def request_report(*, municipality: Municipality, period: Period, user=None, trigger: str = ReportTrigger.MANUAL,
                    enqueue: bool = True) -> QuarterlyReport:
     """A new pending version of the report; the rendering task is sent when the transaction commits (unless the
-    caller renders it itself: ``enqueue=False``)."""
-    from .report_tasks import render_report_task
-
+    caller renders it itself: ``enqueue=False``). A broker that is down leaves it pending, for the sweep."""
     with transaction.atomic():
         # lock the municipality row so that two requests at once get different version numbers
         Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
@@ -41,20 +42,39 @@ def request_report(*, municipality: Municipality, period: Period, user=None, tri
         report = QuarterlyReport.objects.create(municipality=municipality, year=period.year, quarter=period.quarter,
                                                 version=last + 1, requested_by=user, trigger=trigger)
         if enqueue:
-            transaction.on_commit(lambda: _send(render_report_task, report.pk))
+            transaction.on_commit(partial(report_send, report))
     return report
 
 
-def _send(task, report_id: int) -> None:
-    """Queue the rendering. A broker that is down leaves the report pending; the error is kept for the list page."""
-    try:
-        result = task.delay(report_id)
-    except Exception as exc:  # noqa: BLE001 — the request itself succeeded; the report waits with the reason
-        logger.exception("quarterly report %s was not queued", report_id)
-        QuarterlyReport.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
-            error=f"не удалось поставить в очередь: {type(exc).__name__}: {exc}"[:2000])
-        return
-    QuarterlyReport.objects.filter(pk=report_id).update(task_id=result.id or "")
+def report_send(report: QuarterlyReport) -> bool:
+    """Queue the rendering; the row (and the instance) records the task, or that the broker did not take it."""
+    from .report_tasks import render_report_task
+
+    task_id = send(render_report_task, report.pk)
+    if task_id is None:
+        report.error = QUEUE_DOWN_NOTE
+        QuarterlyReport.objects.filter(pk=report.pk, status=ReportStatus.PENDING).update(error=report.error)
+        return False
+    report.task_id, report.queued_at = task_id, timezone.now()
+    QuarterlyReport.objects.filter(pk=report.pk).update(task_id=task_id, queued_at=report.queued_at)
+    if report.error == QUEUE_DOWN_NOTE:  # sent by the sweep: the note is no longer true
+        report.error = ""
+        QuarterlyReport.objects.filter(pk=report.pk, error=QUEUE_DOWN_NOTE).update(error="")
+    return True
+
+
+def sweep_pending_reports() -> int:
+    """Send again the reports that wait: pending for PORTAL_PENDING_SWEEP_MINUTES without a start (the broker was
+    down at the request or lost the message), or «формируется» for longer than the task time limit (the worker died
+    with it). ``render_report`` leaves a ready report as it is, so a copy that arrives late changes nothing."""
+    cutoff = sweep_cutoff()
+    dead = cutoff - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    not_started = Q(started_at__isnull=True) | Q(started_at__lt=cutoff)
+    stale = (QuarterlyReport.objects.filter(waiting_since(cutoff))
+             .filter((Q(status=ReportStatus.PENDING) & not_started)
+                     | Q(status=ReportStatus.RUNNING, started_at__lt=dead))
+             .order_by("created_at")[:SWEEP_BATCH])
+    return send_each(stale, report_send)
 
 
 def render_report(report: QuarterlyReport) -> QuarterlyReport:

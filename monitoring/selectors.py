@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.charts import format_number, line_chart, line_table
-from portal.choices import Role
-from schools.models import AcademicYear, Municipality, School
+from schools.models import AcademicYear, Municipality
+from schools.selectors import municipality_list_for
 
 from .computations import COMPUTATIONS, fraction_text
 from .models import (
@@ -32,11 +32,7 @@ from .status import BADGES, Status, status_of
 
 def municipalities_for(user) -> QuerySet[Municipality]:
     """Staff see every municipality; principals and curators those of their schools."""
-    if not user.is_authenticated:
-        return Municipality.objects.none()
-    if user.is_superuser or user.role == Role.STAFF:
-        return Municipality.objects.order_by("name")
-    return Municipality.objects.filter(schools__in=School.objects.visible_to(user)).distinct().order_by("name")
+    return municipality_list_for(user)
 
 
 def access_municipality(user, raw) -> Municipality | None:

@@ -23,6 +23,15 @@ def school_list_for(user, *, filters: dict | None = None) -> QuerySet[School]:
     return qs.order_by("municipality__name", "short_name")
 
 
+def municipality_list_for(user) -> QuerySet[Municipality]:
+    """Staff see every municipality; principals and curators those of their schools."""
+    if not user.is_authenticated:
+        return Municipality.objects.none()
+    if user.is_superuser or user.is_department_staff:
+        return Municipality.objects.order_by("name")
+    return Municipality.objects.filter(schools__in=School.objects.visible_to(user)).distinct().order_by("name")
+
+
 def access_school(user, pk: int) -> School:
     """The school if ``user`` may see it; Http404 for both missing and forbidden."""
     return get_object_or_404(School.objects.visible_to(user).select_related("municipality"), pk=pk)

@@ -14,10 +14,14 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 
 from .base import *  # noqa: E402,F403
-from .base import STORAGES, env  # noqa: E402
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, STORAGES, env  # noqa: E402
 
 # The broker the worker tests use; ordinary tests never touch it.
 TEST_CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# The fault tests shorten, for the workers they start, how soon a message left unacknowledged by a killed worker is
+# delivered again (an hour in production: the visibility timeout must exceed the longest task).
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS,
+                                   **env.json("PORTAL_TEST_BROKER_TRANSPORT_OPTIONS", default={})}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = TEST_CELERY_BROKER_URL or "memory://"
