@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import audit, views
 
 admin.site.site_header = "Портал качества образования — администрирование"
 admin.site.site_title = "Администрирование портала"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("curator/", views.curator_home, name="curator_home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", audit.audit_log, name="audit"),
     path("public/health/", views.health, name="health"),
     path("public/", include("public.urls")),
     path("schools/", include("schools.urls")),

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from schools.models import Municipality, School
@@ -53,7 +53,7 @@ def staff_home(request):
 def principal_home(request):
     from roadmap.selectors import activities_for_school
 
-    school = School.objects.select_related("municipality").get(pk=request.user.school_id)
+    school = get_object_or_404(School.objects.select_related("municipality"), pk=request.user.school_id)
     rows = [row for group in activities_for_school(school) for row in group["rows"]]
     return render(request, "portal/home_principal.html", {
         "school": school, "activity_total": len(rows),

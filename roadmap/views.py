@@ -499,7 +499,8 @@ def report_edit(request, pk: int):
         status=422 if request.method == "POST" else 200)
 
 
-def evidence_download(request, pk: int):
+def _access_evidence(request, pk: int) -> Evidence:
+    """The file if the user may see its report; Http404 for missing and forbidden alike."""
     evidence = get_object_or_404(Evidence.objects.select_related("report", "report__activity"), pk=pk)
     selectors.access_activity(request.user, evidence.report.activity_id)
     report = evidence.report
@@ -507,14 +508,19 @@ def evidence_download(request, pk: int):
         raise Http404("Файл не найден.")
     if request.user.is_curator and report.school_id and not report.school.curators.filter(pk=request.user.pk).exists():
         raise Http404("Файл не найден.")
+    return evidence
+
+
+def evidence_download(request, pk: int):
+    evidence = _access_evidence(request, pk)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                         content_type=evidence.content_type)
 
 
 @require_POST
 def evidence_delete(request, pk: int):
-    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    activity = selectors.access_activity(request.user, evidence.report.activity_id)
+    evidence = _access_evidence(request, pk)
+    activity = evidence.report.activity
     allowed = request.user.is_department_staff or (
         request.user.is_principal and evidence.report.school_id == request.user.school_id)
     if not allowed:

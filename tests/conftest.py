@@ -25,6 +25,11 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} недоступен")
 
 
+def queued_work(callbacks) -> list:
+    """The on-commit callbacks that queue tasks, without the open pages' cache invalidation (public.signals)."""
+    return [c for c in callbacks if getattr(c, "__module__", "") != "public.signals"]
+
+
 def port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
