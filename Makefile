@@ -36,6 +36,7 @@ bench: setup
 	$(PY) benchmarks/vpr_import.py
 	$(PY) benchmarks/classification.py
 	$(PY) benchmarks/report.py
+	$(PY) benchmarks/public_load.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -221,3 +221,6 @@ LOGGING = {
 # whose results are published on a school's open card.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=3600)
 PUBLIC_MIN_PARTICIPANTS = env.int("PUBLIC_MIN_PARTICIPANTS", default=5)
+# How long a server process trusts the version of the open data it last read (a change made through another process
+# shows within this time; one made through the same process at once).
+PUBLIC_VERSION_CHECK_SECONDS = env.float("PUBLIC_VERSION_CHECK_SECONDS", default=1.0)

@@ -38,4 +38,5 @@ STORAGES = {
 }
 DEMO_MODE = True
 AXES_FAILURE_LIMIT = 3
+PUBLIC_VERSION_CHECK_SECONDS = 0  # every request reads the open pages' version from the cache
 LOGGING = {"version": 1, "disable_existing_loggers": False}

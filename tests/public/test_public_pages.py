@@ -187,3 +187,20 @@ def test_open_pages_need_no_login_and_set_no_session(client, open_data):
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
     assert response["Cache-Control"].startswith("public")
+
+
+def test_a_process_trusts_the_version_it_read_for_the_configured_time(settings, open_data):
+    from django.core.cache import cache as shared
+
+    from public.cache import VERSION_KEY, bump
+
+    settings.PUBLIC_VERSION_CHECK_SECONDS = 60
+    pk = open_data["municipality"].pk
+    seen = version(pk)
+    shared.incr(VERSION_KEY.format(pk))  # another server process changed the data
+    assert version(pk) == seen  # not read again within the interval
+    bump(pk)  # a change made through this process is seen at once
+    assert version(pk) == seen + 2
+    settings.PUBLIC_VERSION_CHECK_SECONDS = 0
+    shared.incr(VERSION_KEY.format(pk))
+    assert version(pk) == seen + 3
