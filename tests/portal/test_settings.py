@@ -105,3 +105,23 @@ def test_no_inline_scripts_or_handlers_in_templates():
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+=\"", text):
             offenders.append(str(template.relative_to(root)))
     assert not offenders, offenders
+
+
+def test_uploaded_files_are_not_served_by_url_even_in_debug(settings):
+    """Uploads go out only through permission-checked views; no URL maps MEDIA_URL to the files."""
+    import importlib
+
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    import portal.urls
+
+    settings.DEBUG = True
+    try:
+        importlib.reload(portal.urls)
+        clear_url_caches()
+        with pytest.raises(Resolver404):
+            resolve(f"{settings.MEDIA_URL}uploads/2025/protocol.xlsx")
+    finally:
+        settings.DEBUG = False
+        importlib.reload(portal.urls)
+        clear_url_caches()
