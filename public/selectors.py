@@ -18,7 +18,7 @@ from django.urls import reverse
 from indicators.choices import RunStatus
 from indicators.models import ClassificationRun, SchoolStatus
 from indicators.selectors import results_for_school
-from indicators.selectors_classification import quadrant
+from indicators.selectors_classification import quadrant, school_status_history
 from monitoring.selectors import indicator_chart, indicator_rows
 from monitoring.status import Status
 from portal.charts import format_number, line_chart, line_table
@@ -251,13 +251,7 @@ def access_school(municipality_pk: int, school_pk: int) -> School:
 def school_page(school: School) -> dict:
     """The school's statuses and indices by year and its results by subject, next to the municipality's;
     results of groups smaller than :func:`min_group` are withheld."""
-    statuses = (SchoolStatus.objects.filter(school=school, run__status=RunStatus.DONE)
-                .select_related("run__academic_year").order_by("-run__academic_year__start_year", "-run__pk"))
-    history, seen = [], set()
-    for status in statuses:
-        if status.run.academic_year_id not in seen:
-            seen.add(status.run.academic_year_id)
-            history.append(status)
+    history = school_status_history(school)["history"]
     limit = min_group()
     years = results_for_school(school)
     for year in years:
