@@ -2,7 +2,7 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 
 from schools.forms import validate_upload_size
-from schools.models import AcademicYear, School
+from schools.models import AcademicYear, Municipality, School
 
 from .choices import UploadKind
 from .models import Subject
@@ -57,3 +57,19 @@ class ResultUploadForm(forms.Form):
 
 class UploadConfirmForm(forms.Form):
     confirm_warnings = forms.BooleanField(label="Я проверил(а) предупреждения: данные верны", required=False)
+
+
+class IndexListImportForm(forms.Form):
+    """A published ОИП/ИСБШ list (Tables 1–3 of the regional identification) for one academic year."""
+
+    file = forms.FileField(label="Список ОИП / ИСБШ (.xlsx)", validators=[
+        FileExtensionValidator(["xlsx"], "Нужен файл Excel с расширением .xlsx."), validate_upload_size])
+    academic_year = forms.TypedChoiceField(label="Учебный год", coerce=int)
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет", queryset=Municipality.objects.all(), required=False, empty_label="все",
+        help_text="Школы ищутся только в нём; без него наименование школы должно быть единственным в реестре.")
+    dry_run = forms.BooleanField(label="Только проверить, ничего не сохранять", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["academic_year"].choices = year_choices()[1:]

@@ -33,7 +33,8 @@ from .importers.index_lists import IndexListResult, IndexRow, ReferenceValue, pa
 from .matching import SchoolMatcher, name_key
 from .models import IndexValue
 
-__all__ = ["IndexImportReport", "UnmatchedRow", "academic_year_by_label", "index_list_import", "municipality_lookup"]
+__all__ = ["IndexImportReport", "UnmatchedRow", "academic_year_by_label", "index_list_import", "index_list_upload",
+           "municipality_lookup"]
 
 _NOTE_LENGTH = IndexValue._meta.get_field("source_note").max_length
 _KIND_TITLES = {IndexKind.OIP: "ОИП", IndexKind.ISBS: "ИСБШ"}
@@ -297,3 +298,16 @@ def municipality_lookup(label: str) -> Municipality | None:
 def academic_year_by_label(label: str) -> AcademicYear:
     """«2019/2020» → the stored year (created when missing); ValueError with a Russian message otherwise."""
     return AcademicYear.objects.get_or_create(start_year=AcademicYear.parse_label(label))[0]
+
+
+def index_list_upload(*, data: bytes, start_year: int, municipality: Municipality | None = None,
+                      dry_run: bool = False, user=None, file_name: str = "") -> IndexImportReport:
+    """``index_list_import`` for a year given by its start; a rejected file or a check leaves nothing behind,
+    not even the academic year."""
+    with transaction.atomic():
+        academic_year = AcademicYear.objects.get_or_create(start_year=start_year)[0]
+        report = index_list_import(data=data, academic_year=academic_year, municipality=municipality,
+                                   dry_run=dry_run, user=user, file_name=file_name)
+        if not report.ok or dry_run:
+            transaction.set_rollback(True)
+    return report

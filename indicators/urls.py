@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import classification_views, views
+from . import classification_views, index_views, views
 
 app_name = "indicators"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
     path("templates/<slug:key>.xlsx", views.template_download, name="template_download"),
     path("schools/<int:pk>/", views.school_results, name="school_results"),
+    path("indices/import/", index_views.index_import, name="index_import"),
     path("classification/", classification_views.classification_index, name="classification"),
     path("classification/runs/new/", classification_views.run_create, name="run_create"),
     path("classification/runs/<int:pk>/", classification_views.run_detail, name="run_detail"),

@@ -7,20 +7,25 @@ in Excel (the header is row 1 unless the layout says otherwise).
 
 from __future__ import annotations
 
+import gc
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .archives import OLE_MAGIC, ArchiveError, check_archive, ole_message
+from .cells import formula_message, looks_like_formula
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls and encrypted .xlsx containers
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class WorkbookError(ValueError):
 @dataclass
 class Sheet:
     name: str
-    rows: list[list]
+    rows: list[list]  # or LazyRows (read_workbook(lazy=True))
 
 
 @dataclass
@@ -64,46 +69,123 @@ class ParseResult:
         return not self.errors
 
 
-def check_xlsx_container(data: bytes, *, max_unzipped: int) -> None:
-    """Reject what is not a readable xlsx before any parser sees it (fake extension, encryption, zip bomb)."""
+def check_xlsx_container(data: bytes, *, max_unzipped: int | None = None) -> None:
+    """Reject what is not a readable xlsx before any parser sees it (fake extension, encryption, zip bomb).
+
+    Reads the zip central directory only (``portal.archives``); ``max_unzipped`` defaults to the setting.
+    """
     if not data:
         raise WorkbookError("файл пустой")
-    if data.startswith(_OLE_MAGIC):
-        raise WorkbookError(
-            "файл в старом формате .xls или защищён паролем; сохраните его как «Книга Excel (*.xlsx)» без пароля"
-        )
+    if data.startswith(OLE_MAGIC):
+        raise WorkbookError(ole_message(data))
     if not data.startswith(b"PK"):
         raise WorkbookError("это не файл Excel .xlsx (возможно, CSV или PDF с изменённым расширением)")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            total = sum(info.file_size for info in infos)
-            names = {info.filename for info in infos}
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError("файл .xlsx повреждён и не открывается") from exc
-    if total > max_unzipped:
-        raise WorkbookError(
-            f"после распаковки файл занимает {total // (1024 * 1024)} МБ, больше допустимых "
-            f"{max_unzipped // (1024 * 1024)} МБ"
-        )
+        names = check_archive(data, kind="xlsx", max_unzipped=max_unzipped)
+    except ArchiveError as exc:
+        raise WorkbookError(str(exc)) from exc
     if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise WorkbookError("это документ Word, а не книга Excel: нужен файл .xlsx")
         raise WorkbookError("архив не является книгой Excel: нет xl/workbook.xml")
 
 
-def read_workbook(data: bytes, *, max_unzipped: int = 400 * 1024 * 1024) -> list[Sheet]:
-    """All sheets of an xlsx as lists of row values (python-calamine: fast, read-only)."""
+_BROKEN = ("книга Excel повреждена и не читается: откройте её в Excel и сохраните заново как «Книга Excel "
+           "(*.xlsx)»")
+
+
+def read_workbook(data: bytes, *, max_unzipped: int | None = None, lazy: bool = False) -> list[Sheet]:
+    """All sheets of an xlsx as lists of row values (python-calamine: fast, read-only).
+
+    ``lazy``: the rows are ``LazyRows``, turned into Python values as they are first reached (for an import that
+    writes rows while it reads them); a broken cell then raises ``WorkbookError`` from there.
+    """
     from python_calamine import CalamineWorkbook
 
     check_xlsx_container(data, max_unzipped=max_unzipped)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [
-            Sheet(name=name, rows=workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in workbook.sheet_names
-        ]
-    except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise WorkbookError("книга Excel повреждена и не читается: откройте её в Excel и сохраните заново "
-                            "как «Книга Excel (*.xlsx)»") from exc
+        sheets = []
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            if lazy:
+                sheets.append(Sheet(name=name, rows=LazyRows(sheet)))
+                continue
+            with collector_paused():  # millions of new cells, none in a cycle: nothing for the collector to find
+                sheets.append(Sheet(name=name, rows=sheet.to_python(skip_empty_area=False)))
+        return sheets
+    except BaseException as exc:  # calamine raises its own error types, and may even panic, on broken workbooks
+        if isinstance(exc, _FATAL):
+            raise
+        raise WorkbookError(_BROKEN) from exc
+
+
+class LazyRows(Sequence):
+    """A sheet's rows as ``to_python(skip_empty_area=False)`` gives them, converted batch by batch when first reached
+    (python-calamine ``iter_rows``). Iterating converts as it goes; the length or a negative index converts all."""
+
+    BATCH = 1000
+
+    def __init__(self, sheet):
+        self._rows: list[list] = []
+        self._iterator = sheet.iter_rows()
+        # iter_rows starts at row 1 but leaves out empty leading columns, which to_python(skip_empty_area=False) keeps
+        self._pad = sheet.start[1] if sheet.start else 0
+
+    def _pull(self) -> bool:
+        """Convert the next batch; False when no row is left."""
+        if self._iterator is None:
+            return False
+        try:
+            with collector_paused():
+                batch = list(islice(self._iterator, self.BATCH))
+        except BaseException as exc:
+            if isinstance(exc, _FATAL):
+                raise
+            raise WorkbookError(_BROKEN) from exc
+        if self._pad:
+            batch = [[""] * self._pad + row for row in batch]
+        self._rows.extend(batch)
+        if len(batch) < self.BATCH:
+            self._iterator = None
+        return bool(batch)
+
+    def _fill(self, size: int | None = None) -> None:
+        while (size is None or len(self._rows) < size) and self._pull():
+            pass
+
+    def __len__(self) -> int:
+        self._fill()
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            bounded = index.step in (None, 1) and index.stop is not None and index.stop >= 0 \
+                and (index.start or 0) >= 0
+            self._fill(index.stop if bounded else None)
+        else:
+            self._fill(None if index < 0 else index + 1)
+        return self._rows[index]
+
+    def __iter__(self):
+        done = 0
+        while done < len(self._rows) or self._pull():
+            batch = self._rows[done:]
+            done += len(batch)
+            yield from batch
+
+
+@contextmanager
+def collector_paused():
+    """Pause the cyclic garbage collector while many acyclic objects are built (a 100 000-row sheet is millions of
+    cells: each full collection would walk all of them again). Reference counting still frees them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _SPACES = re.compile(r"\s+")
@@ -121,7 +203,9 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def to_text(value, *, max_length: int | None = None, required: bool = False) -> str:
+def to_text(value, *, max_length: int | None = None, required: bool = False, reject_formula: bool = False) -> str:
+    """Cell text with spaces normalised. ``reject_formula``: a text that a spreadsheet would run as a formula
+    («=HYPERLINK(…)», «@SUM(…)», «+cmd|…») is an error — names and codes never look like that."""
     if is_blank(value):
         if required:
             raise CellError("обязательное поле не заполнено")
@@ -129,6 +213,8 @@ def to_text(value, *, max_length: int | None = None, required: bool = False) -> 
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = _SPACES.sub(" ", str(value)).strip()
+    if reject_formula and looks_like_formula(text):
+        raise CellError(formula_message(text))
     if max_length and len(text) > max_length:
         raise CellError(f"слишком длинное значение: {len(text)} символов, допускается {max_length}")
     return text
@@ -155,17 +241,32 @@ def to_bool(value, *, default: bool | None = None) -> bool:
     raise CellError(f"ожидается «да» или «нет», получено «{value}»")
 
 
+MAX_DIGITS = 15  # no count, score or index of the portal has more digits before the point
+
+
+def to_number(value, *, what: str = "число") -> Decimal:
+    """A finite decimal from a cell: 22.98, «22,98», «1 234»; text, NaN, infinities and numbers with more than
+    ``MAX_DIGITS`` digits (a «1e999999» would take seconds to turn into an integer) raise ``CellError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise CellError(f"ожидается {what}, получено «{value}»")
+    text = str(value).strip().replace(",", ".").replace("\u00a0", "").replace(" ", "")
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise CellError(f"ожидается {what}, получено «{value}»") from exc
+    if not number.is_finite():
+        raise CellError(f"ожидается {what}, получено «{value}»")
+    if number and number.adjusted() >= MAX_DIGITS:
+        raise CellError(f"число «{value}» слишком большое")
+    return number
+
+
 def to_int(value, *, minimum: int | None = 0, maximum: int | None = None, required: bool = False) -> int | None:
     if is_blank(value):
         if required:
             raise CellError("обязательное число не указано")
         return None
-    if isinstance(value, bool):
-        raise CellError(f"ожидается целое число, получено «{value}»")
-    try:
-        number = Decimal(str(value).strip().replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-    except InvalidOperation as exc:
-        raise CellError(f"ожидается целое число, получено «{value}»") from exc
+    number = to_number(value, what="целое число")
     if number != number.to_integral_value():
         raise CellError(f"ожидается целое число, получено «{value}»")
     result = int(number)

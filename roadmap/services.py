@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from simple_history.utils import update_change_reason
 
+from portal.archives import ArchiveError, check_archive
 from schools.models import Municipality, School
 
 from .models import (
@@ -354,6 +355,9 @@ _MAGIC = {
 }
 
 
+_ARCHIVE_KINDS = {".docx": "docx", ".xlsx": "xlsx", ".odt": "odt", ".ods": "ods"}
+
+
 def check_evidence(upload) -> str:
     """Return the content type for an allowed file or raise ValidationError with a Russian message."""
     name = upload.name or ""
@@ -368,6 +372,13 @@ def check_evidence(upload) -> str:
     upload.seek(0)
     if not any(head.startswith(magic) for magic in _MAGIC[suffix]):
         raise ValidationError(f"Файл «{name}» не похож на {suffix}: содержимое не соответствует расширению.")
+    if suffix in _ARCHIVE_KINDS:  # an Office file is a zip: no zip bomb is kept and offered for download
+        data = upload.read()
+        upload.seek(0)
+        try:
+            check_archive(data, kind=_ARCHIVE_KINDS[suffix])
+        except ArchiveError as exc:
+            raise ValidationError(f"Файл «{name}»: {exc}.") from exc
     return EVIDENCE_TYPES[suffix]
 
 

@@ -26,6 +26,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from portal.archives import (
+    OLE_MAGIC,
+    ArchiveError,
+    check_archive,
+    check_declared_sizes,
+    declared_members,
+    limits,
+    ole_message,
+)
 from portal.spreadsheets import RowError, WorkbookError, normalize_header, read_workbook
 
 MAX_ROWS = 2000
@@ -46,7 +55,6 @@ FIELD_LABELS = {
     "result": "Ожидаемый результат",
 }
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MB = 1024 * 1024
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
@@ -807,32 +815,32 @@ _DOCX_TYPES = (b"wordprocessingml.document.main", b"ms-word.document.macroenable
 
 
 def check_docx_container(data: bytes, *, max_unzipped: int = MAX_DOCX_UNZIPPED) -> None:
-    """Reject what is not a readable .docx before python-docx sees it (fake extension, encryption, zip bomb)."""
+    """Reject what is not a readable .docx before python-docx sees it (fake extension, encryption, zip bomb).
+
+    The archive is checked by its central directory only (``portal.archives``: sizes, compression ratio, number of
+    parts), so a zip bomb is refused before anything is decompressed."""
     if not data:
         raise DocumentError("файл пустой")
-    if data.startswith(_OLE_MAGIC):
-        raise DocumentError("файл в старом формате .doc или защищён паролем; откройте его в Word и сохраните как "
-                            "«Документ Word (*.docx)» без пароля")
+    if data.startswith(OLE_MAGIC):
+        raise DocumentError(ole_message(data, word=True))
     if not data.startswith(b"PK"):
         raise DocumentError(_NOT_DOCX)
     try:
+        names = check_archive(data, kind="docx", max_unzipped=max_unzipped)
+        check_declared_sizes(data, kind="docx")  # python-docx reads parts with zipfile, which trusts no size
+    except ArchiveError as exc:
+        raise DocumentError(str(exc)) from exc
+    if "[Content_Types].xml" not in names:
+        raise DocumentError(_NOT_DOCX)
+    try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            total = sum(info.file_size for info in infos)
-            names = {info.filename for info in infos}
-            if total > max_unzipped:
-                raise DocumentError(
-                    f"после распаковки документ занимает {total // _MB} МБ, больше допустимых {max_unzipped // _MB} МБ"
-                )
-            if "[Content_Types].xml" not in names:
-                raise DocumentError(_NOT_DOCX)
             types_info = archive.getinfo("[Content_Types].xml")
             if types_info.file_size > _MB:
                 raise DocumentError(_NOT_DOCX)
             content_types = archive.read(types_info).lower()
     except DocumentError:
         raise
-    except Exception as exc:  # BadZipFile, unsupported compression, truncated archive
+    except Exception as exc:  # a broken part: bad CRC, truncated data
         raise DocumentError("файл .docx повреждён и не открывается") from exc
     if "xl/workbook.xml" in names:
         raise DocumentError("это книга Excel, а не документ Word: загрузите её как файл .xlsx")
@@ -1117,6 +1125,9 @@ def _blank(value) -> bool:
 
 
 def _zip_names(data: bytes) -> set[str]:
+    members = declared_members(data)
+    if members is not None and members > limits().max_members:
+        return set()  # the format is then judged by the name, and the parser refuses the archive
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return set(archive.namelist())

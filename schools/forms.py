@@ -35,8 +35,15 @@ def validate_upload_size(upload) -> None:
     limit = settings.PORTAL_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise forms.ValidationError(
-            f"Файл занимает {upload.size / 1048576:.1f} МБ, допускается не больше {limit / 1048576:.0f} МБ."
+            f"Файл занимает {_size(upload.size)}, допускается не больше {_size(limit)}: разделите его на части "
+            f"или удалите лишние листы."
         )
+
+
+def _size(size: int) -> str:
+    if size >= 1048576:
+        return f"{size / 1048576:.1f} МБ".replace(".", ",").replace(",0 ", " ")
+    return f"{max(1, round(size / 1024))} КБ"
 
 
 class RegisterImportForm(forms.Form):

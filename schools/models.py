@@ -131,12 +131,16 @@ class School(TimeStampedModel):
         return reverse("schools:school_detail", args=[self.pk])
 
     def save(self, *args, **kwargs):
-        # lower-cased here, because SQLite's LIKE ignores case for Latin letters only
-        parts = [self.name, self.short_name, self.fis_oko_login or "", *(self.aliases or [])]
-        self.search_text = " | ".join(parts).lower().replace("ё", "е")
+        self.search_text = self.build_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        """What the register search matches; set by save() and by the bulk creation of an import."""
+        # lower-cased here, because SQLite's LIKE ignores case for Latin letters only
+        parts = [self.name, self.short_name, self.fis_oko_login or "", *(self.aliases or [])]
+        return " | ".join(parts).lower().replace("ё", "е")
 
     def clean(self) -> None:
         super().clean()

@@ -8,6 +8,7 @@ from portal.spreadsheets import (
     CellError,
     ParseResult,
     RowError,
+    Sheet,
     TemplateColumn,
     WorkbookError,
     build_template,
@@ -128,28 +129,32 @@ def _read_row(values: dict) -> tuple[dict, list[tuple[str, str]]]:
         except CellError as exc:
             problems.append((HEADER_BY_KEY[key], str(exc)))
 
-    take("municipality", lambda v: to_text(v, max_length=255, required=True))
-    take("name", lambda v: to_text(v, max_length=500, required=True))
-    take("short_name", lambda v: to_text(v, max_length=200, required=True))
-    take("fis_oko_login", lambda v: to_text(v, max_length=9).lower())
+    take("municipality", lambda v: to_text(v, max_length=255, required=True, reject_formula=True))
+    take("name", lambda v: to_text(v, max_length=500, required=True, reject_formula=True))
+    take("short_name", lambda v: to_text(v, max_length=200, required=True, reject_formula=True))
+    take("fis_oko_login", lambda v: to_text(v, max_length=9, reject_formula=True).lower())
     take("kind", lambda v: to_choice(v, KIND_CHOICES))
     take("locality", lambda v: to_choice(v, LOCALITY_CHOICES))
     take("is_small", lambda v: to_bool(v, default=False))
     take("has_senior_grades", lambda v: to_bool(v, default=False))
-    take("inn", lambda v: to_text(v, max_length=10))
-    take("address", lambda v: to_text(v, max_length=500))
+    take("inn", lambda v: to_text(v, max_length=10, reject_formula=True))
+    take("address", lambda v: to_text(v, max_length=500, reject_formula=True))
     take("is_active", lambda v: to_bool(v, default=True))
     return parsed, problems
 
 
-def parse_register(data: bytes, *, max_unzipped: int = 400 * 1024 * 1024) -> ParseResult:
+def parse_register(data: bytes, *, max_unzipped: int | None = None) -> ParseResult:
     """Read the register sheet; every cell problem becomes a RowError and no row is dropped silently."""
-    result = ParseResult()
     try:
         sheets = read_workbook(data, max_unzipped=max_unzipped)
     except WorkbookError as exc:
-        result.errors.append(RowError(None, "", str(exc)))
-        return result
+        return ParseResult(errors=[RowError(None, "", str(exc))])
+    return parse_register_sheets(sheets)
+
+
+def parse_register_sheets(sheets: list[Sheet]) -> ParseResult:
+    """The register from sheets already read: the first sheet with anything in it."""
+    result = ParseResult()
     sheet = next((s for s in sheets if s.rows and any(not is_blank(v) for row in s.rows for v in row)), None)
     if sheet is None:
         result.errors.append(RowError(None, "", "в книге нет ни одного заполненного листа"))

@@ -114,7 +114,7 @@ def _validation_errors(row_number: int, exc: ValidationError) -> list[RowError]:
 
 
 def register_import(*, data: bytes, user, create_municipalities: bool = False, dry_run: bool = False,
-                    max_unzipped: int = 400 * 1024 * 1024) -> RegisterImportReport:
+                    max_unzipped: int | None = None) -> RegisterImportReport:
     """Import the school register from xlsx: all rows or none. Schools are matched by login, then by name."""
     parsed = parse_register(data, max_unzipped=max_unzipped)
     report = RegisterImportReport(errors=list(parsed.errors), dry_run=dry_run)

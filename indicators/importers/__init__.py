@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from portal.spreadsheets import RowError, WorkbookError, read_workbook
+from portal.spreadsheets import RowError, Sheet, WorkbookError, read_workbook
 
 from . import templates
 from .base import ImportResult, SchoolRef
@@ -28,15 +28,22 @@ def detect(sheets) -> str | None:
 
 def parse(data: bytes, *, kind: str = "auto", year: str = "", subject: str = "", grade: int | None = None,
           school: SchoolRef | None = None, allowed: tuple[tuple[str, ...], str] | None = None,
-          max_unzipped: int = 400 * 1024 * 1024) -> ImportResult:
+          max_unzipped: int | None = None, on_rows=None) -> ImportResult:
     """Read the workbook once, choose the layout (or check the chosen one) and parse it.
 
     ``allowed`` = (layouts, how the choice was made) restricts an automatic choice, e.g. the command's ``--kind``.
+    ``on_rows``: see ``vpr.parse`` (participant rows handed over while they are parsed; other layouts ignore it).
     """
     try:
-        sheets = read_workbook(data, max_unzipped=max_unzipped)
+        # streaming: a ВПР sheet's rows are converted as the parser reaches them, while the first ones are written
+        sheets = read_workbook(data, max_unzipped=max_unzipped, lazy=on_rows is not None)
+        return _parse_sheets(sheets, kind=kind, year=year, subject=subject, grade=grade, school=school,
+                             allowed=allowed, on_rows=on_rows)
     except WorkbookError as exc:
         return ImportResult(layout=kind, errors=[RowError(None, "", str(exc))])
+
+
+def _parse_sheets(sheets, *, kind, year, subject, grade, school, allowed, on_rows) -> ImportResult:
     if not any(any(v not in (None, "") for v in row) for sheet in sheets for row in sheet.rows):
         return ImportResult(layout=kind, errors=[RowError(None, "", "в книге нет ни одного заполненного листа")])
     detected = detect(sheets)
@@ -54,8 +61,10 @@ def parse(data: bytes, *, kind: str = "auto", year: str = "", subject: str = "",
             None, "", f"выбран формат «{LAYOUT_NAMES.get(kind, kind)}», а файл похож на «{LAYOUT_NAMES[detected]}»")])
     from . import ege_regional, vpr
 
+    if on_rows is not None and kind != "vpr_fis_oko":  # only the ВПР parser reads rows as they come
+        sheets = [Sheet(name=sheet.name, rows=list(sheet.rows)) for sheet in sheets]
     if kind == "vpr_fis_oko":
-        result = vpr.parse(sheets, subject=subject, grade=grade, school=school)
+        result = vpr.parse(sheets, subject=subject, grade=grade, school=school, on_rows=on_rows)
     elif kind == "ege_regional":
         result = ege_regional.parse(sheets, year=year or None)
     else:

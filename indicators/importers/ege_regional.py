@@ -47,7 +47,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from portal.spreadsheets import CellError, is_blank, normalize_header, to_int, to_text
+from portal.cells import formula_message, looks_like_formula
+from portal.spreadsheets import MAX_DIGITS, CellError, is_blank, normalize_header, to_int, to_text
 
 from .base import AggregateRow, ImportResult, RowError, SchoolRef, Sheet
 
@@ -408,6 +409,8 @@ def _mean(value) -> Decimal | None:
         raise CellError(f"ожидается число (средний балл), получено «{value}»") from exc
     if not number.is_finite():
         raise CellError(f"ожидается число (средний балл), получено «{value}»")
+    if number and number.adjusted() >= MAX_DIGITS:  # quantize() would fail: more digits than the context holds
+        raise CellError(f"число «{value}» слишком большое для среднего балла")
     return number.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -502,6 +505,11 @@ class _Parser:
                 continue
             if not school:
                 continue  # a caption row (e.g. a municipality name above its schools)
+            formula = next(((label, text) for label, text in (("municipality", municipality), ("school", school))
+                            if looks_like_formula(text)), None)
+            if formula is not None:
+                self._error(excel_row, layout.labels.get(formula[0], ""), formula_message(formula[1]))
+                continue
             if municipality:
                 last_municipality = municipality
             elif last_municipality:

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from portal.spreadsheets import CellError, is_blank, normalize_header, to_bool, to_text
+from portal.cells import formula_message, looks_like_formula
+from portal.spreadsheets import MAX_DIGITS, CellError, is_blank, normalize_header, to_bool, to_text
 
 from .base import RowError, SchoolRef, Sheet
 
@@ -269,7 +270,7 @@ def _decimal(value) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise CellError(f"ожидается число, получено «{_title(value)}»")
-    if abs(number) >= _LIMIT:
+    if (number and number.adjusted() >= MAX_DIGITS) or abs(number) >= _LIMIT:  # «1e999999999»: abs() overflows
         raise CellError(f"число {_title(value)} слишком большое для индекса")
     return number.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
 
@@ -341,6 +342,9 @@ def _parse_sheet(sheet: Sheet, header: _Header, result: IndexListResult) -> None
         raw_name = reader.cell("school")
         name = to_text(raw_name)
         has_values = any(not _blank(reader.cell(role)) for role in value_roles)
+        if looks_like_formula(name):
+            result.errors.append(RowError(number, header.titles["school"], formula_message(name)))
+            continue
         if not name:
             if has_values:
                 result.warnings.append(RowError(number, header.titles["school"],
@@ -368,6 +372,9 @@ def _school_row(reader: _RowReader, name: str, result: IndexListResult) -> Index
     errors_before = len(result.errors)
     ref = SchoolRef(login=to_text(reader.cell("login")).lower(), municipality=to_text(reader.cell("municipality")),
                     name=name)
+    for role, text in (("login", ref.login), ("municipality", ref.municipality)):
+        if looks_like_formula(text):
+            result.errors.append(RowError(reader.number, header.titles[role], formula_message(text)))
     row = IndexRow(row=reader.number, school=ref)
     for kind in ("oip", "isbs"):
         if kind not in header.columns:
@@ -379,6 +386,10 @@ def _school_row(reader: _RowReader, name: str, result: IndexListResult) -> Index
                                                 f"у «{name}» значение не указано — не загружается"))
             continue
         low, high = _INDEX_RANGE
+        if value < low:
+            result.errors.append(RowError(reader.number, header.titles[kind], f"отрицательное значение {_fmt(value)}: "
+                                                                              f"индекс не может быть меньше нуля"))
+            continue
         if not low <= value <= high:
             result.warnings.append(RowError(reader.number, header.titles[kind],
                                             f"значение {_fmt(value)} вне обычного диапазона 0–100"))
@@ -387,7 +398,11 @@ def _school_row(reader: _RowReader, name: str, result: IndexListResult) -> Index
         role = "component:" + component
         if role in header.columns:
             value = reader.number_of(role)
-            if value is not None:
+            if value is not None and value < 0:
+                result.errors.append(RowError(reader.number, header.titles[role], f"отрицательное значение "
+                                                                                  f"{_fmt(value)}: составляющая ОИП не "
+                                                                                  f"может быть меньше нуля"))
+            elif value is not None:
                 row.components[component] = _json_number(value)
     if header.flags:
         row.flags = {flag: reader.flag(flag) for flag in FLAG_FIELDS}

@@ -7,7 +7,7 @@ subject). The parser is strict: the template is filled by hand, so sums that do 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from portal.spreadsheets import (
     CellError,
@@ -19,6 +19,7 @@ from portal.spreadsheets import (
     normalize_header,
     to_bool,
     to_int,
+    to_number,
     to_text,
 )
 
@@ -109,10 +110,7 @@ def detect(sheets: list[Sheet]) -> str | None:
 def _decimal(value, *, maximum: int) -> Decimal | None:
     if is_blank(value):
         return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation as exc:
-        raise CellError(f"ожидается число, получено «{value}»") from exc
+    number = to_number(value)
     if number < 0 or number > maximum:
         raise CellError(f"значение {value} вне допустимого диапазона 0–{maximum}")
     return number.quantize(Decimal("0.01"))
@@ -135,9 +133,9 @@ class _RowReader:
 
     def school(self) -> SchoolRef:
         return SchoolRef(
-            login=(self.take("Логин ФИС ОКО", lambda v: to_text(v, max_length=9)) or "").lower(),
-            municipality=self.take("Муниципалитет", lambda v: to_text(v, required=True)) or "",
-            name=self.take("Наименование ОО", lambda v: to_text(v, required=True)) or "",
+            login=(self.take("Логин ФИС ОКО", lambda v: to_text(v, max_length=9, reject_formula=True)) or "").lower(),
+            municipality=self.take("Муниципалитет", lambda v: to_text(v, required=True, reject_formula=True)) or "",
+            name=self.take("Наименование ОО", lambda v: to_text(v, required=True, reject_formula=True)) or "",
         )
 
 
@@ -164,7 +162,7 @@ def _rows(sheet: Sheet, spec: TemplateSpec, result: ImportResult):
 def _mark_row(number, values, spec, result) -> AggregateRow | None:
     reader = _RowReader(number, values, result.errors)
     school = reader.school()
-    subject = reader.take("Предмет", lambda v: to_text(v, required=True))
+    subject = reader.take("Предмет", lambda v: to_text(v, required=True, reject_formula=True))
     grade = reader.take("Класс", lambda v: to_int(v, minimum=1, maximum=11, required=True))
     participants = reader.count("Участников")
     marks = [reader.count(f"Отметка «{m}»") for m in (2, 3, 4, 5)]
@@ -185,7 +183,7 @@ def _mark_row(number, values, spec, result) -> AggregateRow | None:
 def _ege_row(number, values, result) -> AggregateRow | None:
     reader = _RowReader(number, values, result.errors)
     school = reader.school()
-    subject = reader.take("Предмет", lambda v: to_text(v, required=True))
+    subject = reader.take("Предмет", lambda v: to_text(v, required=True, reject_formula=True))
     participants = reader.count("Участников")
     below = reader.count("Не преодолели минимум")
     high = reader.count("80–99 баллов")

@@ -154,9 +154,13 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# Largest spreadsheet accepted for import (bytes) and the largest it may inflate to (zip bombs).
+# Largest spreadsheet accepted for import (bytes) and, for zip bombs (portal/archives.py, checked before anything is
+# decompressed): the largest all parts of an .xlsx/.docx may inflate to (a 100 000-row ФИС ОКО export is ~120 MB),
+# how many times one part over 1 MB may inflate (real files: 3–20), and how many parts an archive may have.
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
-PORTAL_UPLOAD_MAX_UNZIPPED_BYTES = env.int("PORTAL_UPLOAD_MAX_UNZIPPED_BYTES", default=400 * 1024 * 1024)
+PORTAL_UPLOAD_MAX_UNZIPPED_BYTES = env.int("PORTAL_UPLOAD_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
+PORTAL_UPLOAD_MAX_ZIP_RATIO = env.int("PORTAL_UPLOAD_MAX_ZIP_RATIO", default=200)
+PORTAL_UPLOAD_MAX_ZIP_MEMBERS = env.int("PORTAL_UPLOAD_MAX_ZIP_MEMBERS", default=10_000)
 
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://portal")
