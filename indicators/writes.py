@@ -1,74 +1,50 @@
 """Bulk writes of results: replace a scope's rows and derive the per-school aggregates.
 
-Participant rows go through PostgreSQL COPY when the database is PostgreSQL (100 000 rows in well under a
-second) and through bulk_create elsewhere.
+Participant rows are written while the file is read (``streaming.ParticipantStream``: PostgreSQL COPY from a
+background thread, bulk_create elsewhere); here the older rows of their scope are replaced and the aggregates stored.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import zlib
 from collections import defaultdict
 
 from django.db import connection
 
-from .aggregates import aggregate_participants
 from .choices import Assessment, ResultSource
 from .models import ParticipantResult, SchoolResult
 
-PARTICIPANT_COLUMNS = ("upload_id", "school_id", "academic_year_id", "assessment", "subject_id", "grade",
-                       "participant_code", "class_name", "variant", "task_scores", "primary_score", "mark",
-                       "journal_mark")
+
+def _lock_year(year) -> None:
+    """Serialise the replacements of one academic year's results until the commit (PostgreSQL advisory lock; SQLite
+    has one writer). Without it two imports of the same school, deleting and inserting rows in different orders,
+    deadlock; or the later one fails on the unique constraint instead of replacing what the earlier one wrote."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"results:{year.pk}".encode())])
 
 
-def _participant_tuples(upload, prepared):
-    year_id = prepared.year.pk
-    for p in prepared.result.participants:
-        school = prepared.school_for_row.get(p.row)
-        if school is None:
-            continue
-        yield (upload.pk, school.pk, year_id, Assessment.VPR, prepared.subject_for_label[p.subject].pk, p.grade,
-               p.participant_code, p.class_name, p.variant, json.dumps(p.task_scores), p.primary_score, p.mark,
-               p.journal_mark)
-
-
-def _copy(rows) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["\\N" if v is None else v for v in row])
-    buffer.seek(0)
-    table = ParticipantResult._meta.db_table
-    sql = f"COPY {table} ({', '.join(PARTICIPANT_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-    with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
-
-
-def _bulk(rows) -> None:
-    objects = [ParticipantResult(**dict(zip(PARTICIPANT_COLUMNS, row, strict=True))) for row in rows]
-    for obj in objects:
-        obj.task_scores = json.loads(obj.task_scores)
-    ParticipantResult.objects.bulk_create(objects, batch_size=2000)
-
-
-def _delete_scope(year, keys_by_group) -> None:
-    """keys_by_group: {(assessment, subject_id, grade): {school_id, ...}} — delete those results and participants."""
+def _delete_scope(year, keys_by_group, *, keep_upload=None) -> None:
+    """keys_by_group: {(assessment, subject_id, grade): {school_id, ...}} — delete those results and participants
+    (except the participants of ``keep_upload``, written before the replacement)."""
+    _lock_year(year)
     for (assessment, subject_id, grade), school_ids in keys_by_group.items():
         scope = {"academic_year": year, "assessment": assessment, "subject_id": subject_id, "grade": grade,
                  "school_id__in": school_ids}
-        ParticipantResult.objects.filter(**scope).delete()
+        participants = ParticipantResult.objects.filter(**scope)
+        if keep_upload is not None:
+            participants = participants.exclude(upload=keep_upload)
+        participants.delete()
         SchoolResult.objects.filter(**scope).delete()
 
 
-def replace_participants(upload, prepared) -> None:
-    rows = list(_participant_tuples(upload, prepared))
-    groups = defaultdict(set)
-    for row in rows:
-        groups[(row[3], row[4], row[5])].add(row[1])
-    _delete_scope(prepared.year, groups)
-    (_copy if connection.vendor == "postgresql" else _bulk)(rows)
-    aggregates = aggregate_participants(((r[1], r[4], r[5]), r[10], r[11], r[12]) for r in rows)
+def replace_participants(upload, prepared, stream) -> None:
+    """``stream`` has written the upload's participant rows: replace the older ones of the same scope, store the
+    per-school aggregates of the new ones."""
+    aggregates = stream.finish()
+    created = {school.pk for school in prepared.resolution.new_schools.values()}  # nothing older to replace there
+    scope = {group: school_ids - created for group, school_ids in stream.scope.items()}
+    _delete_scope(prepared.year, {group: ids for group, ids in scope.items() if ids}, keep_upload=upload)
     SchoolResult.objects.bulk_create([
         _derived_result(key, agg, prepared.year, upload.pk) for key, agg in aggregates.items()])
 

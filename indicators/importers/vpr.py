@@ -24,9 +24,11 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from operator import getitem, itemgetter
 
-from portal.spreadsheets import is_blank, normalize_header
+from portal.cells import formula_message, looks_like_formula
+from portal.spreadsheets import MAX_DIGITS, is_blank, normalize_header
 
 from .base import ImportResult, ParticipantRow, RowError, SchoolRef, Sheet, TaskColumn
 
@@ -36,6 +38,7 @@ LAYOUT = "vpr_fis_oko"
 HEADER_SEARCH_ROWS = 30
 MAX_CODE_LENGTH = 40   # ParticipantResult.participant_code
 MAX_SHORT_TEXT = 20    # ParticipantResult.class_name / variant
+ON_ROWS_EVERY = 10_000  # participant rows per parse(on_rows=…) call: one COPY statement of the streaming import
 
 # «3 (2б)», «9.1 (1б)», «11.3 k1 (2б)», «4К1 (2 б.)», «12 (2 балла)»; the header is already normalised (lower case).
 _TASK_HEADER = re.compile(r"^(\d+(?:\.\d+)*)\s*(?:[кk]\s*(\d+))?\s*\(\s*(\d+)\s*(?:б|балл\w*)\.?\s*\)$")
@@ -47,6 +50,7 @@ _DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 _SPACES = re.compile(r"\s+")
 _VPR_WORD = re.compile(r"\bвпр\b", re.IGNORECASE)
+_FORMULA_FIRST = frozenset("=+-@")  # codes starting so take the slow path, which refuses formulas
 
 # What «not done / no mark» looks like in task, score and mark cells (compared after strip + lower case).
 NOT_DONE_TOKENS = frozenset({
@@ -164,6 +168,8 @@ def _integer(value, *, what: str, minimum: int, maximum: int | None) -> int | No
         raise _CellProblem(f"{what}: ожидается целое число, получено «{_text(value)}»") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise _CellProblem(f"{what}: ожидается целое число, получено «{_text(value)}»")
+    if number and number.adjusted() >= MAX_DIGITS:  # «1e999999»: refused before int() spends seconds on it
+        raise _CellProblem(f"{what}: число «{_text(value)}» слишком большое")
     result = int(number)
     if result < minimum:
         raise _CellProblem(f"{what}: {result} меньше допустимого {minimum}")
@@ -450,9 +456,13 @@ def _other_sheets_with_results(sheets: list[Sheet], chosen: Sheet) -> list[str]:
 
 
 def parse(sheets: list[Sheet], *, subject: str = "", grade: int | None = None,
-          school: SchoolRef | None = None) -> ImportResult:
+          school: SchoolRef | None = None, on_rows=None) -> ImportResult:
     """Parse the first sheet with a ВПР participant header; ``subject``, ``grade`` and ``school`` come from the
-    upload form and fill in what the file does not say."""
+    upload form and fill in what the file does not say.
+
+    ``on_rows(result)``, when given, is called while the sheet is parsed — after the first quarter of
+    ``ON_ROWS_EVERY`` participant rows (so the database starts early), then every ``ON_ROWS_EVERY`` rows, and once
+    more for the last rows (the import writes them meanwhile: ``indicators.streaming``)."""
     result = ImportResult(layout=LAYOUT)
     chosen = None
     for sheet in sheets:
@@ -493,6 +503,7 @@ def parse(sheets: list[Sheet], *, subject: str = "", grade: int | None = None,
                     given_login=school.login if school else "",
                     reported_login=preamble.school.login if preamble.school else "",
                     max_primary=preamble.max_score if preamble.max_score is not None else task_total)
+    loop.on_rows = on_rows
     with _collector_paused():
         loop.run()
     result.meta["absent_rows"] = loop.absent
@@ -551,11 +562,13 @@ class _RowLoop:
         self.max_primary = max_primary
         self.absent = 0
         self.count = 0
+        self.on_rows = None  # see parse()
         # raw cell values of the school columns → (school, participant codes seen in it: code → first row)
         self.school_cache: dict[tuple, tuple[SchoolRef, dict[str, int]]] = {}
         self.codes_by_school: dict[SchoolRef, dict[str, int]] = {}
         width = max(len(rows[header_index]), max(columns.titles) + 1)
-        if any(len(row) < width for row in rows[self.start:]):
+        # LazyRows (a streaming import) come from calamine, whose rows all have the sheet's width
+        if isinstance(rows, list) and any(len(row) < width for row in rows[self.start:]):
             self.rows = rows[:self.start] + [list(row) + [""] * (width - len(row)) for row in rows[self.start:]]
 
     def schools_seen(self) -> int:
@@ -569,6 +582,9 @@ class _RowLoop:
         values = dict(zip([r for r in ("login", "municipality", "school_name") if r in roles], key, strict=True))
         ref = SchoolRef(login=_text(values.get("login")).lower(), municipality=_text(values.get("municipality")),
                         name=_text(values.get("school_name")))
+        for role, text in (("login", ref.login), ("municipality", ref.municipality), ("school_name", ref.name)):
+            if looks_like_formula(text):
+                self.result.errors.append(RowError(row_number, self._title(role), formula_message(text)))
         if not (ref.login or ref.name):
             ref = self.default_school
         elif self.given_login and ref.login not in ("", self.given_login, self.reported_login):
@@ -581,6 +597,9 @@ class _RowLoop:
 
     def _short_text(self, cache: dict, value, row_number: int, role: str) -> str:
         text = _text(value)
+        if looks_like_formula(text):
+            self.result.errors.append(RowError(row_number, self._title(role), formula_message(text)))
+            return text
         if len(text) > MAX_SHORT_TEXT:
             self.result.errors.append(RowError(row_number, self._title(role), f"слишком длинное значение: {len(text)} "
                                                                              f"символов, допускается {MAX_SHORT_TEXT}"))
@@ -593,6 +612,9 @@ class _RowLoop:
         title = self._title("code")
         if not text:
             errors.append(RowError(row_number, title, "не указан код участника"))
+        elif looks_like_formula(text):
+            errors.append(RowError(row_number, title, formula_message(text)))
+            text = ""
         elif len(text) > MAX_CODE_LENGTH:
             errors.append(RowError(row_number, title, f"код участника длиннее {MAX_CODE_LENGTH} символов"))
             text = ""
@@ -647,9 +669,10 @@ class _RowLoop:
         subject, grade = self.subject, self.grade
         absent = count = 0
         float_type, str_type = float, str
+        on_rows = self.on_rows
+        next_call = ON_ROWS_EVERY // 4 if on_rows is not None else -1
 
-        for index in range(self.start, len(rows)):
-            row = rows[index]
+        for index, row in enumerate(islice(rows, self.start, None), self.start):  # LazyRows convert as they go
             values = task_values(row)
             packed = sum(map(getitem, packed_tables, values))
             primary = None if primary_at is None else primary_table.get(row[primary_at], _BAD)
@@ -679,7 +702,8 @@ class _RowLoop:
             code = row[code_at]
             if code.__class__ is float_type and code.is_integer():
                 code = str(int(code))
-            elif not (code.__class__ is str_type and code and len(code) <= MAX_CODE_LENGTH and " " not in code):
+            elif not (code.__class__ is str_type and code and len(code) <= MAX_CODE_LENGTH and " " not in code
+                      and code[0] not in _FORMULA_FIRST):
                 code = self._code(code, row_number, errors)
             if school_key is None:
                 school, seen = default_entry
@@ -721,4 +745,9 @@ class _RowLoop:
                 task_scores=list(map(getitem, decimal_tables, values)) if scores is None else scores,
                 primary_score=primary, mark=mark, journal_mark=journal,
             ))
+            if on_rows is not None and len(participants) == next_call:
+                on_rows(result)
+                next_call += ON_ROWS_EVERY
+        if on_rows is not None and participants and len(participants) + ON_ROWS_EVERY != next_call:
+            on_rows(result)  # the rows after the last call
         self.absent, self.count = absent, count
