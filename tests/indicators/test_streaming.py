@@ -13,7 +13,7 @@ from django.db import connection
 from openpyxl import load_workbook
 
 from benchmarks.generate_vpr import generate
-from indicators import services
+from indicators import services, streaming
 from indicators.aggregates import aggregate_participants
 from indicators.importers import vpr
 from indicators.models import GradingScale, ParticipantResult, ResultUpload, SchoolResult, Subject
@@ -144,23 +144,66 @@ def test_text_columns_keep_what_copy_would_escape(tmp_path, scale):
     sheet = workbook.active
     sheet.cell(row=8, column=4, value="A\\1")  # «Код участника» with a backslash
     sheet.cell(row=9, column=4, value="B\\N")
+    sheet.cell(row=10, column=5, value="5\\Б")  # «Класс»
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = receive(buffer.getvalue())
     assert upload.status == "imported", upload.errors
     codes = set(ParticipantResult.objects.values_list("participant_code", flat=True))
     assert {"A\\1", "B\\N"} <= codes and len(codes) == 30
+    assert ParticipantResult.objects.filter(class_name="5\\Б").count() == 1
 
 
+@pytest.fixture
+def copy_mode(monkeypatch):
+    """Force how the COPY checks the foreign keys (``keyed``: once per key, else the per-row triggers); → the streams
+    started, to see which way they went."""
+    started = []
+    original = streaming.CopyStream.start
+
+    def start(self):
+        original(self)
+        started.append(self)
+
+    monkeypatch.setattr(streaming.CopyStream, "start", start)
+
+    def force(keyed: bool):
+        monkeypatch.setattr(streaming, "_may_turn_triggers_off", lambda cursor: keyed)
+        return started
+
+    return force
+
+
+@pytest.mark.parametrize("keyed", [True, False])
 @pytest.mark.django_db(transaction=True)
-def test_foreign_keys_are_checked_while_the_rows_are_written(export, scale, monkeypatch):
-    """The participant table keeps its foreign keys; they are checked at the end of each chunk, so a school that
-    disappears meanwhile (here: one that never existed) fails the import, and nothing of it is kept."""
+def test_foreign_keys_are_checked_while_the_rows_are_written(export, scale, monkeypatch, copy_mode, keyed):
+    """The participant table keeps its foreign keys; a school that disappears meanwhile (here: one that never
+    existed) fails the import at the first chunk, either way they are checked, and nothing of it is kept."""
     require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    started = copy_mode(keyed)
     municipality = Municipality.objects.create(name="Район")
     ghost = School(pk=10**9, municipality=municipality, name="Нет такой", short_name="Нет такой")
     monkeypatch.setattr(Resolution, "school", lambda self, ref: ghost)
     with pytest.raises(ValidationError, match="конфликт"):
         receive(export)
+    assert [stream.keyed for stream in started] == [keyed]
     assert not ParticipantResult.objects.exists() and not SchoolResult.objects.exists()
     assert ResultUpload.objects.get().status == "received"
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_both_ways_of_checking_store_the_same_and_leave_the_session_as_it_was(export, scale, copy_mode, keyed):
+    require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    started = copy_mode(keyed)
+    upload = receive(export)
+    assert upload.status == "imported" and [stream.keyed for stream in started] == [keyed]
+    assert ParticipantResult.objects.count() == ROWS and stored_rows(upload) == {
+        (p.school.login, p.participant_code, p.class_name, p.variant, tuple(p.task_scores), p.primary_score, p.mark,
+         p.journal_mark) for p in parsed(export)}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"  # triggers of whatever follows in the transaction fire again
+        cursor.execute("SELECT count(*) FROM indicators_participantresult p LEFT JOIN schools_school s "
+                       "ON s.id = p.school_id LEFT JOIN indicators_resultupload u ON u.id = p.upload_id "
+                       "WHERE s.id IS NULL OR u.id IS NULL")
+        assert cursor.fetchone()[0] == 0
