@@ -189,6 +189,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # Pending classification runs and quarterly reports not started after this many minutes are sent again.
 PORTAL_PENDING_SWEEP_MINUTES = env.int("PORTAL_PENDING_SWEEP_MINUTES", default=5)
 CELERY_TIMEZONE = TIME_ZONE
+# Quarterly report PDF: how many processes lay its parts out at once (0: the CPUs this process may use, at most 4;
+# 1: one after another in the task's process), and how long a part may take.
+REPORT_PDF_PROCESSES = env.int("REPORT_PDF_PROCESSES", default=0)
+REPORT_PDF_PART_TIMEOUT = env.int("REPORT_PDF_PART_TIMEOUT", default=CELERY_TASK_SOFT_TIME_LIMIT - 60)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Security headers and cookies. In production (DEBUG off) everything is strict by default.
