@@ -3,7 +3,9 @@
     python benchmarks/report.py [--schools 40] [--activities 70] [--indicators 15] [--repeat 3]
 
 Measures the whole rendering as the Celery task does it (gathering the data, HTML, WeasyPrint, storing the file).
-The first rendering in a process also loads pango and the fonts; it is reported apart from the warm ones.
+The first rendering in a process also loads pango and the fonts; it is reported apart from the warm ones. The
+same report is rendered in one process (``REPORT_PDF_PROCESSES=1``) and in parts at once (as configured, by
+default one process per CPU), alternately in the same run, and the ratio of the two medians is printed.
 Uses DATABASE_URL when set, else a throw-away PostgreSQL database «portal_bench» on 127.0.0.1.
 """
 
@@ -106,24 +108,34 @@ def main() -> None:
 
     municipality = build(args.schools, args.activities, args.indicators)
     period = Period(2025, 1)
-    times, sizes, pages = [], [], 0
+    from django.conf import settings
+
+    from monitoring.pdf_book import default_processes
+
+    parallel = default_processes()
+    modes = {"в одном процессе": 1, f"частями в {parallel} процессах": parallel}
+    times = {mode: [] for mode in modes}
     for _ in range(args.repeat + 1):
-        report = request_report(municipality=municipality, period=period, enqueue=False)
-        started = time.perf_counter()
-        report = render_report(report)
-        times.append(time.perf_counter() - started)
-        sizes.append(report.size)
+        for mode, processes in modes.items():
+            settings.REPORT_PDF_PROCESSES = processes
+            report = request_report(municipality=municipality, period=period, enqueue=False)
+            started = time.perf_counter()
+            report = render_report(report)
+            times[mode].append(time.perf_counter() - started)
     import io
 
     from pypdf import PdfReader
 
     with report.file.open("rb") as handle:
         pages = len(PdfReader(io.BytesIO(handle.read())).pages)
-    cold, warm = times[0], times[1:]
     print(f"отчёт: {args.schools} школ, {args.activities} мероприятий, {args.indicators} показателей; "
-          f"{pages} страниц, {sizes[-1] // 1024} КБ")
-    print(f"первый в процессе (с загрузкой шрифтов): {cold:.2f} с")
-    print(f"следующие: медиана {statistics.median(warm):.2f} с, худший {max(warm):.2f} с (цель ≤ 5 с)")
+          f"{pages} страниц, {report.size // 1024} КБ")
+    for mode, measured in times.items():
+        cold, warm = measured[0], measured[1:]
+        print(f"{mode}: первый в процессе {cold:.2f} с; следующие: медиана {statistics.median(warm):.2f} с, "
+              f"худший {max(warm):.2f} с")
+    one, many = (statistics.median(measured[1:]) for measured in times.values())
+    print(f"частями / в одном процессе: {many / one:.2f} (цель: ≤ 5 с; {many:.2f} с)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from indicators.choices import RunStatus
@@ -21,7 +22,7 @@ from portal.queueing import QUEUE_DOWN_NOTE, SWEEP_BATCH, send, send_each, sweep
 from roadmap.models import Roadmap, RoadmapStatus
 from schools.models import Municipality
 
-from .pdf import render_pdf
+from .pdf_book import Book, compose
 from .report_data import Period, report_data
 from .report_indicators import indicator_rows_for_report
 from .report_models import QuarterlyReport, ReportStatus, ReportTrigger
@@ -88,7 +89,7 @@ def render_report(report: QuarterlyReport) -> QuarterlyReport:
     period = Period(report.year, report.quarter)
     context = report_data(report.municipality, period) | {"version": report.version}
     context |= indicator_section(report.municipality, period)
-    pdf = render_pdf("pdf/quarterly_report.html", context)
+    pdf = render_report_pdf(context)
     if report.file:
         report.file.delete(save=False)
     report.file.save("report.pdf", ContentFile(pdf), save=False)
@@ -100,6 +101,39 @@ def render_report(report: QuarterlyReport) -> QuarterlyReport:
     report.shnor_count = context["counts"]["shnor"]
     report.save(update_fields=["file", "size", "status", "error", "finished_at", "duration_ms", "shnor_count"])
     return report
+
+
+CHAPTERS = [("1.", "Сводка", "summary"), ("2.", "Классификация школ и её основания", "classification"),
+            ("3.", "Целевые показатели", "indicators"), ("4.", "Выполнение дорожной карты", "roadmap")]
+SCHOOLS_CHAPTER = ("5.", "Школы с низкими образовательными результатами", "schools")
+
+
+def render_report_pdf(context: dict, *, processes: int | None = None) -> bytes:
+    """The report's PDF: the chapters and a page per ШНОР laid out in parts at once (``pdf_book``), then the cover
+    with the table of contents, when every page is known."""
+    units = [render_to_string(f"pdf/report/{anchor}.html", context) for _, _, anchor in CHAPTERS]
+    schools = []
+    for number, page in enumerate(context["school_pages"], start=1):
+        anchor, label = f"school-{page.school.pk}", f"5.{number}. {page.school.short_name}"
+        units.append(render_to_string("pdf/report/school.html", context | {"page": page, "anchor": anchor,
+                                                                          "label": label, "first": number == 1}))
+        schools.append((label, anchor))
+    if not schools:
+        units.append(render_to_string("pdf/report/no_schools.html", context))
+
+    def cover(pages) -> str:
+        contents = [{"label": f"{number} {title}", "anchor": anchor, "page": pages.get(anchor)}
+                    for number, title, anchor in CHAPTERS]
+        number, title, anchor = SCHOOLS_CHAPTER  # the id of the chapter's first page, a school's or «no ШНОР»
+        contents.append({"label": f"{number} {title}", "anchor": anchor, "page": pages.get(anchor),
+                         "children": [{"label": label, "anchor": school, "page": pages.get(school)}
+                                      for label, school in schools]})
+        return render_to_string("pdf/report/cover.html", context | {"contents": contents})
+
+    municipality, period = context["municipality"], context["period"]
+    book = Book(title=f"Аналитический отчёт: {municipality.name}, {period.label}", stylesheet="css/report.css",
+                numbers_stylesheet="css/report-page.css", base_url=str(settings.BASE_DIR / "static"))
+    return compose(book, units, cover, processes=processes)
 
 
 def mark_failed(report_id: int, error: str, *, final: bool) -> None:

@@ -85,3 +85,10 @@ def client_as(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def worker_pool():
+    """The worker's pool: ``solo`` by default; a test parametrizes ``worker_pool`` for another, e.g. ``prefork``
+    as in production, where a task runs in a daemonic child process."""
+    return "solo"

@@ -39,17 +39,18 @@ def broker_url():
 
 
 @pytest.fixture
-def worker(broker_url, tmp_path):
+def worker(broker_url, tmp_path, worker_pool):
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
     env = {**os.environ, "CELERY_BROKER_URL": broker_url, "CELERY_RESULT_BACKEND": broker_url,
            "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PORTAL_VAR_DIR": str(tmp_path),
-           "PORTAL_TEST_FILE_STORAGE": "1", "DJANGO_MEDIA_ROOT": str(tmp_path / "media")}
+           "PORTAL_TEST_FILE_STORAGE": "1", "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+           "REPORT_PDF_PROCESSES": "2"}  # a report's parts laid out in a forked child, whatever the CPUs
     env.pop("DATABASE_URL", None)
     if db_url := _database_url():
         env["DATABASE_URL"] = db_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", worker_pool, "--concurrency", "1",
+         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
          "-n", f"{queue}@%h"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -1,6 +1,7 @@
 """The quarterly PDF report: rendered from the demo municipality, its text checked against the database."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -8,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
-from monitoring import reports
+from monitoring import pdf_book, reports
 from monitoring.report_data import Period, report_data
 from monitoring.report_models import QuarterlyReport
 from portal.models import User
@@ -49,6 +50,37 @@ def demo(db):
     return Municipality.objects.get(name=TUTAEV)
 
 
+def _contents(reader: PdfReader) -> dict[str, tuple[int, int]]:
+    """{entry of the table of contents: (the page it names, the page its link leads to)}, 1-based."""
+    entries, pages = {}, {id(page.indirect_reference.get_object()): number for number, page in
+                          enumerate(reader.pages, start=1)}
+    for page in reader.pages[1:]:
+        links = [annot.get_object() for annot in page.get("/Annots") or []]
+        if not links:  # the pages after the cover have no links
+            break
+        lines = [line for line in page.extract_text().splitlines() if re.search(r"\.{3,}\s*\d+$", line)]
+        for line in lines:
+            label, number = re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line).groups()
+            entries[label] = (int(number), None)
+        # the links come in the order of the entries
+        for (label, (number, _)), link in zip(list(entries.items())[-len(lines):], links, strict=True):
+            entries[label] = (number, pages[id(link["/Dest"][0].get_object())])
+    return entries
+
+
+def _check_contents(reader: PdfReader, data: dict) -> None:
+    """Every chapter and school of the table of contents names the page its heading opens, and links to it."""
+    contents = _contents(reader)
+    labels = ["1. Сводка", "2. Классификация школ и её основания", "3. Целевые показатели",
+              "4. Выполнение дорожной карты", "5. Школы с низкими образовательными результатами",
+              *(f"5.{n}. {page.school.short_name}" for n, page in enumerate(data["school_pages"], start=1))]
+    assert list(contents) == labels
+    for label, (named, linked) in contents.items():
+        assert named == linked, label
+        heading = label if not label.startswith("5. ") else "5.1."
+        assert flat(reader.pages[named - 1].extract_text()).startswith(heading), label
+
+
 def _check_report_text(text: str, municipality: Municipality, reader: PdfReader) -> None:
     data = report_data(municipality, PERIOD)
     for heading in ("Содержание", "1. Сводка", "2. Классификация школ и её основания", "3. Целевые показатели",
@@ -65,6 +97,7 @@ def _check_report_text(text: str, municipality: Municipality, reader: PdfReader)
     assert f"/ {total}" not in reader.pages[0].extract_text()  # the title page has no number
     assert reader.pages[2].extract_text().strip().endswith(f"3 / {total}")
     assert any("DejaVu" in f for f in _embedded_fonts(reader))
+    _check_contents(reader, data)
     reasons = [reason for page in data["school_pages"] for reason in page.status.reasons]
     assert reasons and all(reason[:25] in flat(text) for reason in reasons[:5])
 
@@ -91,7 +124,7 @@ def test_a_failure_is_retried_then_reported(demo, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("шрифт не найден")
 
-    monkeypatch.setattr(reports, "render_pdf", broken)
+    monkeypatch.setattr(pdf_book, "render", broken)  # WeasyPrint fails, here and in the forked children
     report = reports.request_report(municipality=demo, period=PERIOD, enqueue=False)
     from monitoring.report_tasks import render_report_task
 
@@ -157,7 +190,8 @@ def test_school_card_page_and_pdf(client_as, demo):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_renders_the_report(worker, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("worker_pool", ["prefork"])  # as in production: the task runs in a daemonic child
+def test_a_real_worker_renders_the_report(worker, tmp_path, worker_pool):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("нужна общая с воркером база PostgreSQL")
     call_command("load_demo", verbosity=0)
