@@ -88,63 +88,56 @@ def test_the_same_document_with_any_number_of_processes():
     assert pages_text(compose(BOOK, UNITS, cover, processes=4)) == one
 
 
-def test_a_child_that_fails_fails_the_document(monkeypatch, children):
+@pytest.fixture
+def in_children(monkeypatch):
+    """→ ``patch(action)``: the forked children call ``action(html)`` (to fail, hang or die) before laying out."""
     parent, original = os.getpid(), pdf_book.render
 
-    def render(html, base_url):
-        if os.getpid() != parent:
-            raise ValueError("шрифт не читается")
-        return original(html, base_url)
+    def patch(action):
+        def render(html, base_url):
+            if os.getpid() != parent:
+                action(html)
+            return original(html, base_url)
 
-    monkeypatch.setattr(pdf_book, "render", render)
-    with pytest.raises(RuntimeError, match="ошибка вёрстки части отчёта: ValueError: шрифт не читается"):
-        compose(BOOK, UNITS, cover, processes=2)
+        monkeypatch.setattr(pdf_book, "render", render)
+
+    return patch
+
+
+def fails_at_once(match: str, processes: int = 2) -> None:
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=match):
+        compose(BOOK, UNITS, cover, processes=processes)
+    assert time.monotonic() - started < 30  # not after the 60 s a hanging child would take
+
+
+def raise_error(html):
+    raise ValueError("шрифт не читается")
+
+
+def test_a_child_that_fails_fails_the_document(in_children, children):
+    in_children(raise_error)
+    fails_at_once("ошибка вёрстки части отчёта: ValueError: шрифт не читается")
     assert children()
 
 
-def test_a_failing_part_stops_the_others(monkeypatch, children):
+def test_a_failing_part_stops_the_others(in_children, children):
     """The first part (with the cover's draft) fails at once; the other children, still at work, are killed."""
-    def render(html, base_url):
-        if "Содержание" not in html:
-            time.sleep(60)
-        raise ValueError("ошибка в первой части")
-
-    monkeypatch.setattr(pdf_book, "render", render)
-    started = time.monotonic()
-    with pytest.raises(RuntimeError, match="ошибка в первой части"):
-        compose(BOOK, UNITS, cover, processes=3)
-    assert time.monotonic() - started < 30
+    in_children(lambda html: raise_error(html) if "Содержание" in html else time.sleep(60))
+    fails_at_once("шрифт не читается", processes=3)
     assert children()
 
 
-def test_a_child_that_hangs_is_stopped_at_the_time_limit(monkeypatch, settings, children):
-    parent, original = os.getpid(), pdf_book.render
-
-    def render(html, base_url):
-        if os.getpid() != parent:
-            time.sleep(60)
-        return original(html, base_url)
-
+def test_a_child_that_hangs_is_stopped_at_the_time_limit(in_children, children, settings):
     settings.REPORT_PDF_PART_TIMEOUT = 2
-    monkeypatch.setattr(pdf_book, "render", render)
-    started = time.monotonic()
-    with pytest.raises(RuntimeError, match="не закончилась за 2 с"):
-        compose(BOOK, UNITS, cover, processes=2)
-    assert time.monotonic() - started < 30
+    in_children(lambda html: time.sleep(60))
+    fails_at_once("не закончилась за 2 с")
     assert children()
 
 
-def test_a_child_that_dies_is_reported(monkeypatch, children):
-    parent, original = os.getpid(), pdf_book.render
-
-    def render(html, base_url):
-        if os.getpid() != parent:
-            os._exit(9)  # as if killed: nothing handed over
-        return original(html, base_url)
-
-    monkeypatch.setattr(pdf_book, "render", render)
-    with pytest.raises(RuntimeError, match=r"завершился без результата \(код 9\)"):
-        compose(BOOK, UNITS, cover, processes=2)
+def test_a_child_that_dies_is_reported(in_children, children):
+    in_children(lambda html: os._exit(9))  # as if killed: nothing handed over
+    fails_at_once(r"завершился без результата \(код 9\)")
     assert children()
 
 
