@@ -19,16 +19,14 @@ unusual values take the slow path that builds an error message.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import getitem, itemgetter
 
 from portal.cells import formula_message, looks_like_formula
-from portal.spreadsheets import MAX_DIGITS, is_blank, normalize_header
+from portal.spreadsheets import MAX_DIGITS, collector_paused, is_blank, normalize_header
 
 from .base import ImportResult, ParticipantRow, RowError, SchoolRef, Sheet, TaskColumn
 
@@ -504,7 +502,7 @@ def parse(sheets: list[Sheet], *, subject: str = "", grade: int | None = None,
                     reported_login=preamble.school.login if preamble.school else "",
                     max_primary=preamble.max_score if preamble.max_score is not None else task_total)
     loop.on_rows = on_rows
-    with _collector_paused():
+    with collector_paused():  # a few objects per row, none in a cycle
         loop.run()
     result.meta["absent_rows"] = loop.absent
     result.meta["participant_rows"] = loop.count
@@ -518,23 +516,6 @@ def parse(sheets: list[Sheet], *, subject: str = "", grade: int | None = None,
         result.warnings.append(RowError(preamble.declared_row, "", f"в файле заявлено участников: {preamble.declared},"
                                                                    f" а строк с результатами: {loop.count}{tail}"))
     return result
-
-
-@contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector while the row objects are built.
-
-    The loop allocates a few objects per row and frees none of them; with 100 000 rows that triggers repeated full
-    collections, each walking the whole sheet already in memory (about a third of the parse time). Nothing built
-    here forms a reference cycle, so reference counting alone frees all of it; the collector's state is restored.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _tuple_getter(positions: list[int]):
