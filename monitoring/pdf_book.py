@@ -75,6 +75,11 @@ class Book:
                 f'</title><link rel="stylesheet" href="{escape(stylesheet or self.stylesheet)}"></head>{body_tag}'
                 f"{body}</body></html>")
 
+    def numbers(self, total: int) -> str:
+        """``total`` empty pages with their numbers, the first (the title page) without."""
+        sheets = '<div class="book-sheet book-sheet-first"></div>' + '<div class="book-sheet"></div>' * (total - 1)
+        return self.document(sheets, stylesheet=self.numbers_stylesheet, body_tag="<body>")
+
 
 def weight(html: str) -> float:
     """The layout cost of a unit, by the number of its elements: measured, a chart's element costs about half of a
@@ -223,9 +228,12 @@ def compose(book: Book, units: Sequence[str], cover: Callable[[Mapping[str, int]
         draft_part, *parts = (part for batch in render_all(batches, book.base_url, processes) for part in batch)
         front = draft_part.pages
         for _ in range(3):
-            cover_part = render(book.document(cover(_page_numbers(parts, first=front + 1))), book.base_url)
+            # the cover and the sheet of page numbers, also at once
+            cover_html = book.document(cover(_page_numbers(parts, first=front + 1)))
+            [cover_part], [numbers] = render_all([[cover_html], [book.numbers(front + sum(p.pages for p in parts))]],
+                                                 book.base_url, processes)
             if cover_part.pages == front:
-                return _join(book, cover_part, parts)
+                return _join(book, cover_part, parts, numbers)
             front = cover_part.pages
     raise RuntimeError("содержание отчёта не укладывается в одно и то же число страниц")
 
@@ -239,7 +247,7 @@ def _page_numbers(parts: Sequence[Rendered], first: int) -> dict[str, int]:
     return pages
 
 
-def _join(book: Book, cover: Rendered, parts: Sequence[Rendered]) -> bytes:
+def _join(book: Book, cover: Rendered, parts: Sequence[Rendered], numbers: Rendered) -> bytes:
     """One PDF of the cover and the parts, with the page numbers stamped, the links of the table of contents and the
     outline of all parts; written with object streams (qpdf), as compact as one WeasyPrint file."""
     import pikepdf
@@ -255,8 +263,6 @@ def _join(book: Book, cover: Rendered, parts: Sequence[Rendered]) -> bytes:
                 destinations.setdefault(name, (offset + index, x1, y1))
         offset += part.pages
     total = len(out.pages)
-    sheets = '<div class="book-sheet book-sheet-first"></div>' + '<div class="book-sheet"></div>' * (total - 1)
-    numbers = render(book.document(sheets, stylesheet=book.numbers_stylesheet, body_tag="<body>"), book.base_url)
     if numbers.pages != total:
         raise RuntimeError(f"номера страниц свёрстаны на {numbers.pages} страницах вместо {total}")
     with pikepdf.open(io.BytesIO(numbers.pdf)) as source:
