@@ -51,20 +51,18 @@ def demo(db):
 
 
 def _contents(reader: PdfReader) -> dict[str, tuple[int, int]]:
-    """{entry of the table of contents: (the page it names, the page its link leads to)}, 1-based."""
+    """{entry of the table of contents: (the page it names, the page its link leads to)}, 1-based. The cover's
+    pages are those with links; an entry is a line «label page» (the dotted leader is drawn, not text)."""
     entries, pages = {}, {id(page.indirect_reference.get_object()): number for number, page in
                           enumerate(reader.pages, start=1)}
     for page in reader.pages[1:]:
         links = [annot.get_object() for annot in page.get("/Annots") or []]
-        if not links:  # the pages after the cover have no links
+        if not links:
             break
-        lines = [line for line in page.extract_text().splitlines() if re.search(r"\.{3,}\s*\d+$", line)]
-        for line in lines:
-            label, number = re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line).groups()
-            entries[label] = (int(number), None)
-        # the links come in the order of the entries
-        for (label, (number, _)), link in zip(list(entries.items())[-len(lines):], links, strict=True):
-            entries[label] = (number, pages[id(link["/Dest"][0].get_object())])
+        lines = [match.groups() for line in page.extract_text().splitlines()
+                 if (match := re.match(r"^(\d[\d.]*\. .*?) (\d+)$", line))]
+        for (label, number), link in zip(lines, links, strict=True):  # the links come in the order of the entries
+            entries[label] = (int(number), pages[id(link["/Dest"][0].get_object())])
     return entries
 
 
