@@ -3,13 +3,13 @@
 import json
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from portal.htmx import is_partial
+from portal.queueing import tell_queued
 from schools.models import AcademicYear, Municipality
 from schools.selectors import access_school, municipality_list_for
 
@@ -38,10 +38,7 @@ def run_create(request):
     municipality = get_object_or_404(municipality_list_for(request.user), pk=_pk(request.POST.get("municipality")))
     year = get_object_or_404(AcademicYear, pk=_pk(request.POST.get("year")))
     run = run_request(municipality=municipality, academic_year=year, trigger=RunTrigger.MANUAL, user=request.user)
-    if run.error:  # the broker did not take the task: the run waits for the sweep
-        messages.warning(request, run.error)
-    else:
-        messages.success(request, "Пересчёт поставлен в очередь; страница обновится, когда он завершится.")
+    tell_queued(request, [run], "", "Пересчёт поставлен в очередь; страница обновится, когда он завершится.")
     return redirect(f"{sel.index_url()}?municipality={municipality.pk}&year={year.pk}")
 
 
@@ -101,14 +98,14 @@ def methodology_edit(request, pk: int):
     form = MethodologyForm(request.POST or None, initial=initial, methodology=methodology)
     if request.method == "POST" and form.is_valid():
         try:
-            methodology_update(methodology=methodology, user=request.user, name=form.cleaned_data["name"],
+            runs = methodology_update(methodology=methodology, user=request.user, name=form.cleaned_data["name"],
                                description=form.cleaned_data["description"], params=form.params(),
                                municipalities=form.cleaned_data["municipalities"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Методика сохранена (версия {methodology.version}); "
-                                      f"пересчёт поставлен в очередь.")
+            tell_queued(request, runs, f"Методика сохранена (версия {methodology.version}).",
+                        "Пересчёт классификации поставлен в очередь." if runs else "")
             return redirect("indicators:methodology_list")
     history = methodology.history.select_related("history_user").order_by("-history_date")[:20]
     return render(request, "indicators/methodology_form.html",

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from portal.queueing import queued_text
 from portal.spreadsheets import RowError, WorkbookError, read_workbook
 from schools.models import AcademicYear, Municipality, School, SchoolYearProfile
 
@@ -71,6 +72,7 @@ class IndexImportReport:
     reference_values: list[ReferenceValue] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    runs: list = field(default_factory=list)  # the classification runs asked for (after the commit: queued or not)
     municipality_ids: list[int] = field(default_factory=list)  # where something changed (recompute queued)
     stored: bool = False
     matching_done: bool = False
@@ -130,7 +132,7 @@ class IndexImportReport:
         elif self.dry_run:
             lines.append("Проверка (без сохранения): ничего не сохранено.")
         elif self.changed:
-            lines.append("Сохранено; пересчёт классификации поставлен в очередь.")
+            lines.append(f"Сохранено. {queued_text(self.runs, 'Пересчёт классификации поставлен в очередь.')}")
         else:
             lines.append("Изменений нет: все значения уже загружены.")
         return lines
@@ -282,8 +284,8 @@ def index_list_import(*, data: bytes, academic_year: AcademicYear, municipality:
             return report
         _write(plan, academic_year, _source_note(result, file_name, user))
         extra = {"user": user} if user is not None and getattr(user, "is_authenticated", False) else {}
-        recompute.queue_classification(municipality_ids=plan.municipality_ids, academic_year_id=academic_year.pk,
-                                       **extra)
+        report.runs = recompute.queue_classification(municipality_ids=plan.municipality_ids,
+                                                     academic_year_id=academic_year.pk, **extra)
         report.stored = True
     return report
 

@@ -1,10 +1,10 @@
 """Upload of a published ОИП / ИСБШ list (the web form of ``manage.py import_indices``)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
 from portal.access import staff_required
+from portal.queueing import tell_queued
 
 from .forms import IndexListImportForm
 from .index_import import index_list_upload
@@ -21,6 +21,6 @@ def index_import(request):
                                    municipality=data["municipality"], dry_run=data["dry_run"], user=request.user,
                                    file_name=data["file"].name)
         if report.ok and report.stored:
-            messages.success(request, "Список загружен; пересчёт классификации поставлен в очередь.")
+            tell_queued(request, report.runs, "Список загружен.", "Пересчёт классификации поставлен в очередь.")
     status = 400 if report is not None and not report.ok else 200
     return render(request, "indicators/index_import.html", {"form": form, "report": report}, status=status)

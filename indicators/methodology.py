@@ -47,7 +47,9 @@ def parse_value(text: str):
 
 
 def methodology_update(*, methodology: Methodology, user, name: str, description: str, params: dict,
-                       municipalities) -> Methodology:
+                       municipalities) -> list:
+    """Save the methodology; a change of its parameters makes a new version and asks for the recompute of every
+    municipality it applies to. → the runs asked for (none when only the name, description or list changed)."""
     if methodology.preset not in PRESETS:
         raise ValidationError(f"Неизвестное правило «{methodology.preset}».")
     _check_numbers(params)
@@ -60,9 +62,8 @@ def methodology_update(*, methodology: Methodology, user, name: str, description
         methodology.full_clean()
         methodology.save()
         methodology.municipalities.set(municipalities)
-        if changed:
-            _queue_affected(methodology, user)
-    return methodology
+        runs = _queue_affected(methodology, user) if changed else []
+    return runs
 
 
 def _check_numbers(params: dict) -> None:
@@ -75,14 +76,16 @@ def _check_numbers(params: dict) -> None:
             raise ValidationError(f"Параметр «{key}» — процент от 0 до 100.")
 
 
-def _queue_affected(methodology: Methodology, user) -> None:
+def _queue_affected(methodology: Methodology, user) -> list:
     from schools.models import Municipality
 
     targets = list(methodology.municipalities.all())
     if methodology.is_default:
         targets += list(Municipality.objects.filter(methodologies__isnull=True))
+    runs = []
     for municipality in targets:
         years = years_with_data(municipality)
         if years:
-            queue_classification(municipality_ids=[municipality.pk], academic_year_id=years[0].pk,
-                                 trigger=RunTrigger.METHODOLOGY, user=user)
+            runs += queue_classification(municipality_ids=[municipality.pk], academic_year_id=years[0].pk,
+                                         trigger=RunTrigger.METHODOLOGY, user=user)
+    return runs

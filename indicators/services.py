@@ -339,7 +339,8 @@ def _check_confirmation(upload: ResultUpload, confirm_warnings: bool) -> None:
 
 @collector_paused()
 def upload_import(*, upload: ResultUpload, user, confirm_warnings: bool = False) -> ResultUpload:
-    """Replace the upload's scope with its rows in one transaction; queue the year's recompute after commit."""
+    """Replace the upload's scope with its rows in one transaction; queue the year's recompute after commit
+    (``upload.recompute_runs``: the runs asked for; their ``error`` says whether the queue took them)."""
     if upload.status != UploadStatus.VALIDATED:
         raise ValidationError("Загрузить можно только проверенный файл без ошибок.")
     _check_confirmation(upload, confirm_warnings)
@@ -389,8 +390,8 @@ def _finish_import(upload: ResultUpload, prepared: Prepared, user, stream: Parti
     upload.status, upload.imported_at, upload.confirmed_by = UploadStatus.IMPORTED, timezone.now(), user
     upload.save(update_fields=["status", "imported_at", "confirmed_by", "academic_year", "updated_at"])
     schools = {id(school): school for school in prepared.school_for_row.values()}.values()  # 400 of 100 000
-    queue_classification(municipality_ids={school.municipality_id for school in schools},
-                         academic_year_id=prepared.year.pk, user=user)
+    upload.recompute_runs = queue_classification(municipality_ids={school.municipality_id for school in schools},
+                                                 academic_year_id=prepared.year.pk, user=user)
 
 
 def _write(upload: ResultUpload, prepared: Prepared, stream: ParticipantStream) -> None:

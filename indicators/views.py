@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from portal.queueing import tell_queued
 from portal.spreadsheets import XLSX_MIME
 from schools.selectors import access_school
 
@@ -55,7 +56,8 @@ def upload_confirm(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Результаты загружены: {upload.row_count} строк. Пересчёт запущен.")
+        tell_queued(request, getattr(upload, "recompute_runs", []), f"Результаты загружены: {upload.row_count} строк.",
+                    "Пересчёт классификации поставлен в очередь.")
     return redirect(upload)
 
 

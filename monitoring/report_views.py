@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from portal.htmx import is_partial
+from portal.queueing import tell_queued
 from roadmap.schedule import quarter_of
 from schools.selectors import access_school
 
@@ -65,12 +66,8 @@ def report_create(request):
         messages.error(request, str(exc))
         return redirect("reports:report_list")
     report = reports.request_report(municipality=municipality, period=period, user=request.user)
-    if report.error:  # the broker did not take the task: the report waits for the sweep
-        messages.warning(request, f"Отчёт «{municipality}», {period.label} (версия {report.version}) сохранён. "
-                                  f"{report.error}")
-    else:
-        messages.success(request, f"Отчёт «{municipality}», {period.label} поставлен в очередь (версия "
-                                  f"{report.version}).")
+    tell_queued(request, [report], f"Отчёт «{municipality}», {period.label} (версия {report.version}) запрошен.",
+                "Он поставлен в очередь.")
     return redirect("reports:report_list")
 
 

@@ -64,3 +64,18 @@ def ensure_sweep_schedule(apps, *, name: str, task: str) -> None:
     task_model = apps.get_model("django_celery_beat", "PeriodicTask")
     every, _ = interval_model.objects.get_or_create(every=SWEEP_EVERY_MINUTES, period="minutes")
     task_model.objects.get_or_create(name=name, defaults={"task": task, "interval": every, "enabled": True})
+
+
+def queued_text(items, queued: str) -> str:
+    """What to tell the user of the work just asked for (``items``: its rows — runs, reports — after the commit that
+    sent them): ``queued``, or that the queue is down and the work waits for it (``send`` left the note on a row)."""
+    return QUEUE_DOWN_NOTE if any(getattr(item, "error", "") == QUEUE_DOWN_NOTE for item in items) else queued
+
+
+def tell_queued(request, items, done: str, queued: str) -> None:
+    """A message: ``done``, then ``queued`` (success) or the note that the queue is down (warning)."""
+    from django.contrib import messages
+
+    text = queued_text(items, queued)
+    (messages.success if text == queued else messages.warning)(request, f"{done} {text}".strip())
+
