@@ -4,7 +4,7 @@ import json
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,7 @@ from schools.selectors import access_school, municipality_list_for
 
 from . import selectors_classification as sel
 from .choices import RunTrigger
-from .methodology import PARAM_HELP, methodology_update, parse_value
+from .methodology import PARAM_HELP, may_edit, methodology_update, parse_value
 from .models import ClassificationRun, Methodology
 from .runs import run_request
 
@@ -69,8 +69,11 @@ def school_statuses(request, pk: int):
 
 @permission_required("indicators.view_methodology", raise_exception=True)
 def methodology_list(request):
+    methodologies = list(Methodology.objects.prefetch_related("municipalities").order_by("name"))
+    editable = {m.pk for m in methodologies if request.user.has_perm("indicators.change_methodology")
+                and may_edit(request.user, m)}
     return render(request, "indicators/methodology_list.html",
-                  {"methodologies": Methodology.objects.prefetch_related("municipalities").order_by("name")})
+                  {"methodologies": methodologies, "editable": editable})
 
 
 class MethodologyForm(forms.Form):
@@ -80,8 +83,9 @@ class MethodologyForm(forms.Form):
     municipalities = forms.ModelMultipleChoiceField(label="Муниципалитеты", queryset=Municipality.objects.all(),
                                                     required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, methodology: Methodology, **kwargs):
+    def __init__(self, *args, methodology: Methodology, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["municipalities"].queryset = municipalities
         for key, value in methodology.params.items():
             initial = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
             self.fields[f"param_{key}"] = forms.CharField(label=key, initial=initial, help_text=PARAM_HELP.get(key, ""))
@@ -93,14 +97,18 @@ class MethodologyForm(forms.Form):
 @permission_required("indicators.change_methodology", raise_exception=True)
 def methodology_edit(request, pk: int):
     methodology = get_object_or_404(Methodology, pk=pk)
+    if not may_edit(request.user, methodology):
+        raise PermissionDenied("Методику по умолчанию и методики других муниципалитетов меняет управление "
+                               "образования.")
     initial = {"name": methodology.name, "description": methodology.description,
                "municipalities": methodology.municipalities.all()}
-    form = MethodologyForm(request.POST or None, initial=initial, methodology=methodology)
+    form = MethodologyForm(request.POST or None, initial=initial, methodology=methodology,
+                           municipalities=municipality_list_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             runs = methodology_update(methodology=methodology, user=request.user, name=form.cleaned_data["name"],
-                               description=form.cleaned_data["description"], params=form.params(),
-                               municipalities=form.cleaned_data["municipalities"])
+                                      description=form.cleaned_data["description"], params=form.params(),
+                                      municipalities=form.cleaned_data["municipalities"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -46,6 +46,20 @@ def parse_value(text: str):
     return text
 
 
+def may_edit(user, methodology: Methodology) -> bool:
+    """Staff edit every methodology. A curator edits one that applies only to municipalities of their schools — not
+    the default one, which applies to every municipality without its own: its change would reclassify schools the
+    curator does not see."""
+    from schools.selectors import municipality_list_for
+
+    if user.is_superuser or user.is_department_staff:
+        return True
+    if methodology.is_default:
+        return False
+    visible = set(municipality_list_for(user).values_list("pk", flat=True))
+    return set(methodology.municipalities.values_list("pk", flat=True)) <= visible
+
+
 def methodology_update(*, methodology: Methodology, user, name: str, description: str, params: dict,
                        municipalities) -> list:
     """Save the methodology; a change of its parameters makes a new version and asks for the recompute of every

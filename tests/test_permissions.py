@@ -68,7 +68,9 @@ MATRIX = {
     ("indicators:run_diff", "foreign_run"): row(302, 403, 403, 404, 404, 200, 200),
     ("indicators:school_statuses", "school_a"): row(302, 200, 404, 200, 404, 200, 200),
     ("indicators:methodology_list", None): row(302, 403, 403, 200, 200, 200, 200),
-    ("indicators:methodology_edit", "methodology"): row(302, 403, 403, 200, 200, 200, 200),
+    ("indicators:methodology_edit", "methodology"): row(302, 403, 403, 403, 403, 200, 200),
+    ("indicators:methodology_edit", "own_methodology"): row(302, 403, 403, 200, 200, 200, 200),
+    ("indicators:methodology_edit", "foreign_methodology"): row(302, 403, 403, 403, 403, 200, 200),
     # roadmaps: the municipal roadmap is visible in its whole municipality, a school roadmap to its school only
     ("roadmap:roadmap_list", None): row(302, 200, 200, 200, 200, 200, 200),
     ("roadmap:roadmap_create", None): row(302, 403, 403, 403, 403, 200, 200),
@@ -140,7 +142,9 @@ POST_MATRIX = {
     ("indicators:index_import", None): row(302, 403, 403, 403, 403, 200, 200),
     ("indicators:run_create", "municipality"): row(302, 403, 403, 302, 302, 302, 302),
     ("indicators:run_create", "foreign_municipality"): row(302, 403, 403, 404, 404, 302, 302),
-    ("indicators:methodology_edit", "methodology"): row(302, 403, 403, 200, 200, 200, 200),
+    ("indicators:methodology_edit", "methodology"): row(302, 403, 403, 403, 403, 200, 200),
+    ("indicators:methodology_edit", "own_methodology"): row(302, 403, 403, 200, 200, 200, 200),
+    ("indicators:methodology_edit", "foreign_methodology"): row(302, 403, 403, 403, 403, 200, 200),
     ("roadmap:roadmap_edit", "school_roadmap"): row(302, 403, 404, 403, 404, 200, 200),
     ("roadmap:section_create", "roadmap"): row(302, 403, 403, 403, 403, 422, 422),
     ("roadmap:section_create", "school_roadmap"): row(302, 422, 404, 403, 404, 422, 422),
@@ -286,6 +290,21 @@ def test_actor_post_matrix(world, name, scope):
 POST_DATA_SCOPES = {"municipality", "foreign_municipality"}
 
 
+def _methodology(scope, world: World):
+    """The default methodology, one of the world's municipality alone, or one of another municipality."""
+    from indicators.models import Methodology
+
+    default = Methodology.objects.get(is_default=True)
+    if scope == "methodology":
+        return default
+    methodology, created = Methodology.objects.get_or_create(  # once for all the actors of a test
+        name=f"Методика {scope}", defaults={"preset": default.preset, "params": default.params})
+    if created:
+        municipality = world.municipality if scope == "own_methodology" else _foreign_municipality()
+        methodology.municipalities.set([municipality])
+    return methodology
+
+
 def _foreign_municipality():
     return MunicipalityFactory(name="Чойский район")
 
@@ -313,10 +332,8 @@ def _kwargs(scope, world: World) -> dict:
         return {"pk": world.school_b.pk + 1000}
     if scope == "foreign_municipality_query":
         return {"_query": f"municipality={_foreign_municipality().pk}"}
-    if scope == "methodology":
-        from indicators.models import Methodology
-
-        return {"pk": Methodology.objects.get(is_default=True).pk}
+    if scope in ("methodology", "own_methodology", "foreign_methodology"):
+        return {"pk": _methodology(scope, world).pk}
     if scope in ("run", "foreign_run"):
         return _run_kwargs(scope, world)
     if scope in ROADMAP_SCOPES:

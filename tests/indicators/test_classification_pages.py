@@ -110,3 +110,32 @@ def test_index_import_queues_a_recompute(tutaev, tmp_path, django_capture_on_com
     run_now(municipality=municipality, academic_year=year)
     assert ClassificationRun.objects.count() == before + 1
     assert SchoolStatus.objects.filter(run__municipality=municipality).exists()
+
+
+def test_a_curator_edits_only_a_methodology_of_their_own_municipalities(client, client_as, tutaev):
+    """Not the default one (it classifies every municipality without its own), and only with their municipalities
+    to choose from: a methodology of theirs cannot be attached to a municipality they do not see."""
+    from portal.choices import Role
+    from tests.factories import make_user
+
+    municipality, _ = tutaev
+    curator = make_user(Role.CURATOR, curated=[School.objects.get(short_name="МОУ лицей № 1")])
+    default = Methodology.objects.get(is_default=True)
+    own = Methodology.objects.create(name="Методика Тутаевского МР", preset=default.preset, params=default.params)
+    own.municipalities.set([municipality])
+    foreign = Municipality.objects.exclude(pk=municipality.pk).first()
+    client_as(curator)
+
+    listing = client.get(reverse("indicators:methodology_list")).content.decode()
+    assert reverse("indicators:methodology_edit", args=[own.pk]) in listing
+    assert reverse("indicators:methodology_edit", args=[default.pk]) not in listing
+    response = client.get(reverse("indicators:methodology_edit", args=[default.pk]))
+    assert response.status_code == 403
+    form = client.get(reverse("indicators:methodology_edit", args=[own.pk])).context["form"]
+    assert list(form.fields["municipalities"].queryset) == [municipality]
+
+    params = {f"param_{k}": (str(v) if not isinstance(v, str) else v) for k, v in own.params.items()}
+    response = client.post(reverse("indicators:methodology_edit", args=[own.pk]),
+                           {"name": own.name, "municipalities": [municipality.pk, foreign.pk], **params})
+    assert response.status_code == 200 and "municipalities" in response.context["form"].errors
+    assert list(own.municipalities.all()) == [municipality]
