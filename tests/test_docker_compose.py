@@ -1,5 +1,6 @@
 """docker-compose.yml cannot be run here (no Docker engine), so it is checked by parsing."""
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -63,3 +64,15 @@ def test_dockerfile_and_env_example_agree_with_settings():
         assert f'"{key}"' in base, f"{key} из .env.example не читается настройками"
     for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
         assert required in keys
+
+
+def test_the_web_server_runs_as_the_load_test_measured_it():
+    """docker-compose and the image start gunicorn alike, with the gthread workers of benchmarks/load_test.py."""
+    web = command_words(compose()["services"]["web"])
+    image = json.loads(re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.MULTILINE).group(1))
+    assert web == image
+    options = dict(zip(web[2::2], web[3::2], strict=True))
+    assert options["--worker-class"] == "gthread" and int(options["--threads"]) > 1
+    load_test = (ROOT / "benchmarks" / "load_test.py").read_text()
+    assert '"--worker-class", "gthread"' in load_test
+
