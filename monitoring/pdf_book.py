@@ -14,8 +14,9 @@ Celery prefork worker may not start ``multiprocessing`` children). Then, in this
 4. the table of contents gets its links to the joined pages.
 
 A part's page count does not depend on its page numbers (they sit in the page margin), so every page number and
-every entry of the table of contents is exact. ``processes=1`` renders the same groups one after another in this
-process; the file is the same but for the font subsets each part embeds.
+every entry of the table of contents is exact. With ``processes=1`` everything is laid out in this process, as one
+part; the pages and their text are the same whatever the number of processes (tested), only the font subsets that
+each part embeds differ. The collector runs rarely while all this happens (``pdf.fewer_collections``).
 """
 
 from __future__ import annotations
