@@ -31,8 +31,10 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from django.conf import settings
+from django.utils.html import escape
 
 from .pdf import fewer_collections
 
@@ -70,8 +72,6 @@ class Book:
     lang: str = "ru"
 
     def document(self, body: str, *, stylesheet: str = "", body_tag: str = _PART_BODY) -> str:
-        from django.utils.html import escape
-
         return (f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8"><title>{escape(self.title)}'
                 f'</title><link rel="stylesheet" href="{escape(stylesheet or self.stylesheet)}"></head>{body_tag}'
                 f"{body}</body></html>")
@@ -122,9 +122,8 @@ def render(html: str, base_url: str) -> Rendered:
 
 
 def default_processes() -> int:
-    configured = getattr(settings, "REPORT_PDF_PROCESSES", 0)
-    if configured:
-        return configured
+    if settings.REPORT_PDF_PROCESSES:
+        return settings.REPORT_PDF_PROCESSES
     try:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except AttributeError:  # not Linux
@@ -230,7 +229,8 @@ def compose(book: Book, units: Sequence[str], cover: Callable[[Mapping[str, int]
         front = draft_part.pages
         for _ in range(3):
             # the cover and the sheet of page numbers, also at once
-            cover_html = book.document(cover(_page_numbers(parts, first=front + 1)))
+            pages = {name: index + 1 for name, (index, _x, _y) in _placed(parts, first=front).items()}
+            cover_html = book.document(cover(pages))
             [cover_part], [numbers] = render_all([[cover_html], [book.numbers(front + sum(p.pages for p in parts))]],
                                                  book.base_url, processes)
             if cover_part.pages == front:
@@ -239,13 +239,19 @@ def compose(book: Book, units: Sequence[str], cover: Callable[[Mapping[str, int]
     raise RuntimeError("содержание отчёта не укладывается в одно и то же число страниц")
 
 
-def _page_numbers(parts: Sequence[Rendered], first: int) -> dict[str, int]:
-    pages, offset = {}, first
-    for part in parts:
-        for name, (index, *_box) in part.anchors.items():
-            pages.setdefault(name, offset + index)
-        offset += part.pages
-    return pages
+def _firsts(parts: Sequence[Rendered], first: int) -> list[int]:
+    """The index of each part's first page once the parts follow one another from page index ``first``."""
+    return list(accumulate((part.pages for part in parts), initial=first))[:len(parts)]
+
+
+def _placed(parts: Sequence[Rendered], first: int) -> dict[str, tuple[int, float, float]]:
+    """{id: (page index, x, y)} of the parts' anchors once the parts follow one another from page index ``first``;
+    the first of equal ids counts."""
+    placed = {}
+    for part, start in zip(parts, _firsts(parts, first), strict=True):
+        for name, (index, x1, y1, _x2, _y2) in part.anchors.items():
+            placed.setdefault(name, (start + index, x1, y1))
+    return placed
 
 
 def _join(book: Book, cover: Rendered, parts: Sequence[Rendered], numbers: Rendered) -> bytes:
@@ -254,27 +260,21 @@ def _join(book: Book, cover: Rendered, parts: Sequence[Rendered], numbers: Rende
     import pikepdf
 
     out = pikepdf.new()
-    offsets, destinations, offset = [], {}, 0
     for part in (cover, *parts):
         with pikepdf.open(io.BytesIO(part.pdf)) as source:
             out.pages.extend(source.pages)
-        offsets.append(offset)
-        if part is not cover:
-            for name, (index, x1, y1, _x2, _y2) in part.anchors.items():
-                destinations.setdefault(name, (offset + index, x1, y1))
-        offset += part.pages
+            if part is cover:  # the document's title and producer
+                for key in ("/Title", "/Producer"):
+                    if key in source.docinfo:
+                        out.docinfo[key] = pikepdf.String(str(source.docinfo[key]))
     total = len(out.pages)
     if numbers.pages != total:
         raise RuntimeError(f"номера страниц свёрстаны на {numbers.pages} страницах вместо {total}")
     with pikepdf.open(io.BytesIO(numbers.pdf)) as source:
         for page, sheet in zip(out.pages[1:], source.pages[1:], strict=True):  # the title page has no number
             page.add_overlay(out.copy_foreign(sheet.as_form_xobject()))
-    _link_contents(out, cover, destinations)
-    _outline(out, [(part, first) for part, first in zip((cover, *parts), offsets, strict=True)])
-    with pikepdf.open(io.BytesIO(cover.pdf)) as source:
-        for key in ("/Title", "/Producer"):
-            if key in source.docinfo:
-                out.docinfo[key] = pikepdf.String(str(source.docinfo[key]))
+    _link_contents(out, cover, _placed(parts, first=cover.pages))
+    _outline(out, list(zip((cover, *parts), _firsts((cover, *parts), first=0), strict=True)))
     out.Root.Lang = pikepdf.String(book.lang)
     buffer = io.BytesIO()
     out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
@@ -287,8 +287,11 @@ def _xyz(out, index: int, x: float, y: float):
     import pikepdf
 
     page = out.pages[index]
-    height = float(page.mediabox[3]) - float(page.mediabox[1])
-    return pikepdf.Array([page.obj, pikepdf.Name.XYZ, x * PX_TO_PT, height - y * PX_TO_PT, 0])
+    return pikepdf.Array([page.obj, pikepdf.Name.XYZ, x * PX_TO_PT, _height(page) - y * PX_TO_PT, 0])
+
+
+def _height(page) -> float:
+    return float(page.mediabox[3]) - float(page.mediabox[1])
 
 
 def _link_contents(out, cover: Rendered, destinations: Mapping[str, tuple[int, float, float]]) -> None:
@@ -299,7 +302,7 @@ def _link_contents(out, cover: Rendered, destinations: Mapping[str, tuple[int, f
         if not name.startswith("toc-") or name[4:] not in destinations:
             continue
         page = out.pages[index]
-        height = float(page.mediabox[3]) - float(page.mediabox[1])
+        height = _height(page)
         link = out.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Border=pikepdf.Array([0, 0, 0]),
             Rect=pikepdf.Array([x1 * PX_TO_PT, height - y2 * PX_TO_PT, x2 * PX_TO_PT, height - y1 * PX_TO_PT]),
