@@ -103,29 +103,30 @@ def render_report(report: QuarterlyReport) -> QuarterlyReport:
     return report
 
 
-CHAPTERS = [("1.", "Сводка", "summary"), ("2.", "Классификация школ и её основания", "classification"),
-            ("3.", "Целевые показатели", "indicators"), ("4.", "Выполнение дорожной карты", "roadmap")]
-SCHOOLS_CHAPTER = ("5.", "Школы с низкими образовательными результатами", "schools")
+CHAPTERS = [("summary", "1. Сводка"), ("classification", "2. Классификация школ и её основания"),
+            ("indicators", "3. Целевые показатели"), ("roadmap", "4. Выполнение дорожной карты")]
+SCHOOLS_CHAPTER = ("schools", "5. Школы с низкими образовательными результатами")  # then «5.N. school»
 
 
 def render_report_pdf(context: dict, *, processes: int | None = None) -> bytes:
     """The report's PDF: the chapters and a page per ШНОР laid out in parts at once (``pdf_book``), then the cover
-    with the table of contents, when every page is known."""
-    units = [render_to_string(f"pdf/report/{anchor}.html", context) for _, _, anchor in CHAPTERS]
-    schools = []
+    with the table of contents, when every page is known. Each heading is written once, here: the chapter's page
+    and its line in the contents show the same text."""
+    units = [render_to_string(f"pdf/report/{anchor}.html", context | {"heading": heading})
+             for anchor, heading in CHAPTERS]
+    schools = []  # (heading, anchor)
     for number, page in enumerate(context["school_pages"], start=1):
-        anchor, label = f"school-{page.school.pk}", f"5.{number}. {page.school.short_name}"
+        anchor, heading = f"school-{page.school.pk}", f"5.{number}. {page.school.short_name}"
         units.append(render_to_string("pdf/report/school.html", context | {"page": page, "anchor": anchor,
-                                                                          "label": label, "first": number == 1}))
-        schools.append((label, anchor))
+                                                                          "label": heading, "first": number == 1}))
+        schools.append((heading, anchor))
     if not schools:
-        units.append(render_to_string("pdf/report/no_schools.html", context))
+        units.append(render_to_string("pdf/report/no_schools.html", context | {"heading": SCHOOLS_CHAPTER[1]}))
 
     def cover(pages) -> str:
-        contents = [{"label": f"{number} {title}", "anchor": anchor, "page": pages.get(anchor)}
-                    for number, title, anchor in CHAPTERS]
-        number, title, anchor = SCHOOLS_CHAPTER  # the id of the chapter's first page, a school's or «no ШНОР»
-        contents.append({"label": f"{number} {title}", "anchor": anchor, "page": pages.get(anchor),
+        contents = [{"label": heading, "anchor": anchor, "page": pages.get(anchor)} for anchor, heading in CHAPTERS]
+        anchor, heading = SCHOOLS_CHAPTER  # the id of the chapter's first page, a school's or «no ШНОР»
+        contents.append({"label": heading, "anchor": anchor, "page": pages.get(anchor),
                          "children": [{"label": label, "anchor": school, "page": pages.get(school)}
                                       for label, school in schools]})
         return render_to_string("pdf/report/cover.html", context | {"contents": contents})
