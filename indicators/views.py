@@ -56,7 +56,7 @@ def upload_confirm(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        tell_queued(request, getattr(upload, "recompute_runs", []), f"Результаты загружены: {upload.row_count} строк.",
+        tell_queued(request, upload.recompute_runs, f"Результаты загружены: {upload.row_count} строк.",
                     "Пересчёт классификации поставлен в очередь.")
     return redirect(upload)
 
